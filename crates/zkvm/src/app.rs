@@ -1,0 +1,187 @@
+use std::{
+    panic::{catch_unwind, AssertUnwindSafe},
+    sync::{Arc, OnceLock},
+};
+
+use openvm_continuations::CommitBytes;
+use openvm_sdk::{
+    config::{AggregationSystemParams, AppConfig},
+    keygen::{AppProvingKey, AppVerifyingKey},
+    openvm_circuit::arch::{instructions::exe::VmExe, ContinuationVmProof},
+    Sdk, StdIn, F, SC,
+};
+use openvm_sdk_config::SdkVmConfig;
+use openvm_stark_backend::p3_field::PrimeField32;
+
+use crate::ZkvmError;
+
+/// A transpiled guest program bound to its VM configuration and proving parameters.
+///
+/// `Send + Sync`: the OpenVM SDK object is not, so one is made per operation from the config and
+/// the proving key, which is generated once and shared.
+pub struct AppProgram {
+    name: String,
+    app_config: AppConfig<SdkVmConfig>,
+    agg_params: AggregationSystemParams,
+    exe: Arc<VmExe<F>>,
+    app_pk: OnceLock<AppProvingKey<SdkVmConfig>>,
+}
+
+/// What a metered execution measured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExecutionReport {
+    /// The public values the guest revealed, one byte each.
+    pub public_values: Vec<u8>,
+    /// RISC-V instructions executed.
+    pub instructions: u64,
+    /// The VM's estimate of proving cost (trace cells).
+    pub trace_cells: u64,
+}
+
+/// A proof of one program run: one STARK per continuation segment plus the Merkle proof of the
+/// public values. Not aggregated; its size grows with the run's length.
+pub struct AppProof(ContinuationVmProof<SC>);
+
+impl AppProgram {
+    pub(crate) fn new(
+        name: String,
+        app_config: AppConfig<SdkVmConfig>,
+        agg_params: AggregationSystemParams,
+        exe: Arc<VmExe<F>>,
+    ) -> Self {
+        Self {
+            name,
+            app_config,
+            agg_params,
+            exe,
+            app_pk: OnceLock::new(),
+        }
+    }
+
+    /// The guest's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The app proving key, generated on first use.
+    fn app_pk(&self) -> Result<&AppProvingKey<SdkVmConfig>, ZkvmError> {
+        if let Some(pk) = self.app_pk.get() {
+            return Ok(pk);
+        }
+        let pk = AppProvingKey::keygen(self.app_config.clone())
+            .map_err(|e| ZkvmError::Proving(format!("app key generation failed: {e}")))?;
+        Ok(self.app_pk.get_or_init(|| pk))
+    }
+
+    /// An SDK for this program; with the proving key when `keyed`.
+    fn sdk(&self, keyed: bool) -> Result<Sdk, ZkvmError> {
+        let builder = Sdk::builder().agg_params(self.agg_params.clone());
+        let builder = if keyed {
+            builder.app_pk(self.app_pk()?.clone())
+        } else {
+            builder.app_config(self.app_config.clone())
+        };
+        builder
+            .build_without_transpiler()
+            .map_err(|e| ZkvmError::Proving(format!("setting up the VM failed: {e}")))
+    }
+
+    /// Runs the program without proving; returns the revealed public values.
+    pub fn execute(&self, input: StdIn) -> Result<Vec<u8>, ZkvmError> {
+        self.sdk(false)?
+            .execute(Arc::clone(&self.exe), input)
+            .map_err(|e| ZkvmError::Execution(e.to_string()))
+    }
+
+    /// Runs the program with metering (instruction count, trace cells). Generates the app proving
+    /// key on first use.
+    pub fn execute_metered(&self, input: StdIn) -> Result<ExecutionReport, ZkvmError> {
+        let (public_values, (trace_cells, instructions)) = self
+            .sdk(true)?
+            .execute_metered_cost(Arc::clone(&self.exe), input)
+            .map_err(|e| ZkvmError::Execution(e.to_string()))?;
+        Ok(ExecutionReport {
+            public_values,
+            instructions,
+            trace_cells,
+        })
+    }
+
+    /// The key that verifies this VM configuration's app proofs (the same for every program with
+    /// this `openvm.toml` and these parameters). Generates the proving key on first use.
+    pub fn verifying_key(&self) -> Result<AppVerifyingKey, ZkvmError> {
+        Ok(self.app_pk()?.get_app_vk())
+    }
+
+    /// The commitment to this program (code and initial memory) that its proofs carry.
+    pub fn exe_commit(&self) -> Result<CommitBytes, ZkvmError> {
+        let prover = self
+            .sdk(true)?
+            .app_prover(Arc::clone(&self.exe))
+            .map_err(|e| ZkvmError::Proving(e.to_string()))?;
+        Ok(CommitBytes::from(prover.app_exe_commit()))
+    }
+
+    /// Proves one run of the program on `input`. A guest that fails on this input fails to prove.
+    pub fn prove(&self, input: StdIn) -> Result<AppProof, ZkvmError> {
+        let mut prover = self
+            .sdk(true)?
+            .app_prover(Arc::clone(&self.exe))
+            .map_err(|e| ZkvmError::Proving(e.to_string()))?
+            .with_program_name(&self.name);
+        // The SDK panics on some internal failures; a prover must report them, not abort.
+        let proof = catch_unwind(AssertUnwindSafe(|| prover.prove(input)))
+            .map_err(|panic| ZkvmError::Proving(panic_message(&panic)))?
+            .map_err(|e| ZkvmError::Proving(e.to_string()))?;
+        Ok(AppProof(proof))
+    }
+}
+
+impl AppProof {
+    /// Number of continuation segments (one STARK proof each).
+    pub fn num_segments(&self) -> usize {
+        self.0.per_segment.len()
+    }
+
+    /// The public values the proof claims, one byte each. Only meaningful after
+    /// [`crate::verify_app_proof`] accepted the proof.
+    pub fn claimed_public_values(&self) -> Result<Vec<u8>, ZkvmError> {
+        self.0
+            .user_public_values
+            .public_values
+            .iter()
+            .enumerate()
+            .map(|(index, value)| {
+                u8::try_from(value.as_canonical_u32()).map_err(|_| {
+                    ZkvmError::InvalidProof(format!("public value {index} is not a byte: {value}"))
+                })
+            })
+            .collect()
+    }
+
+    /// Serializes the proof as JSON.
+    pub fn to_json(&self) -> Result<Vec<u8>, ZkvmError> {
+        serde_json::to_vec(&self.0)
+            .map_err(|e| ZkvmError::Proving(format!("serializing proof: {e}")))
+    }
+
+    /// Parses a proof from JSON (untrusted input: verify before use).
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ZkvmError> {
+        serde_json::from_slice(bytes)
+            .map(Self)
+            .map_err(|e| ZkvmError::InvalidProof(format!("malformed proof JSON: {e}")))
+    }
+
+    pub(crate) fn inner(&self) -> &ContinuationVmProof<SC> {
+        &self.0
+    }
+}
+
+/// The text of a caught panic.
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic without message".to_string())
+}

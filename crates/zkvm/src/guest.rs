@@ -1,0 +1,141 @@
+use std::{
+    env, fs,
+    path::{Path, PathBuf},
+};
+
+use openvm_build::GuestOptions;
+use openvm_sdk::{config::AppConfig, Sdk};
+use openvm_sdk_config::SdkVmConfig;
+
+use crate::{AppProgram, GuestToolchain, ProvingParams, ZkvmError};
+
+/// The folder holding rollproof's guest programs (`crates/circuits`), or `ROLLPROOF_CIRCUITS_DIR`
+/// when set (for binaries run outside the source tree).
+pub fn circuits_dir() -> PathBuf {
+    env::var_os("ROLLPROOF_CIRCUITS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../circuits"))
+}
+
+/// A guest crate (compiled for `riscv32im-risc0-zkvm-elf`) and the VM configuration from its
+/// `openvm.toml`, which fixes the VM extensions its proofs use.
+#[derive(Clone, Debug)]
+pub struct GuestProgram {
+    name: String,
+    dir: PathBuf,
+    vm_config: SdkVmConfig,
+}
+
+impl GuestProgram {
+    /// Opens the guest crate at `dir`, reading `dir/openvm.toml`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Self, ZkvmError> {
+        let given = dir.as_ref();
+        let invalid = |reason: String| ZkvmError::GuestProgram {
+            path: given.to_path_buf(),
+            reason,
+        };
+        let dir = given
+            .canonicalize()
+            .map_err(|e| invalid(format!("cannot open: {e}")))?;
+        if !dir.join("Cargo.toml").is_file() {
+            return Err(invalid("no Cargo.toml: not a guest crate".to_string()));
+        }
+        let toml = fs::read_to_string(dir.join("openvm.toml"))
+            .map_err(|e| invalid(format!("cannot read openvm.toml: {e}")))?;
+        let vm_config = SdkVmConfig::from_toml(&toml)
+            .map_err(|e| invalid(format!("invalid openvm.toml: {e}")))?
+            .optimize();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(Self {
+            name,
+            dir,
+            vm_config,
+        })
+    }
+
+    /// Opens `circuits_dir()/<name>`.
+    pub fn named(name: &str) -> Result<Self, ZkvmError> {
+        Self::open(circuits_dir().join(name))
+    }
+
+    /// The guest's folder name (e.g. `selfcheck`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The guest crate's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Compiles the guest with `openvm-build` (release profile, `--locked`, source paths remapped
+    /// so the program does not depend on where it was built) and transpiles it for the VM.
+    pub fn build(
+        &self,
+        toolchain: &GuestToolchain,
+        params: ProvingParams,
+    ) -> Result<AppProgram, ZkvmError> {
+        let app_config = AppConfig::new(self.vm_config.clone(), params.app_system_params());
+        let agg_params = params.aggregation_params();
+        let sdk = Sdk::new(app_config.clone(), agg_params.clone()).map_err(|e| {
+            ZkvmError::GuestProgram {
+                path: self.dir.clone(),
+                reason: format!("VM configuration rejected: {e}"),
+            }
+        })?;
+        tracing::info!(guest = %self.name, toolchain = toolchain.name(), "building guest");
+        let elf = sdk
+            .build(self.guest_options(), &self.dir, &None, None)
+            .map_err(|e| ZkvmError::GuestBuild {
+                name: self.name.clone(),
+                detail: e.to_string(),
+                log: toolchain.build_log_description(),
+            })?;
+        let exe = sdk.convert_to_exe(elf).map_err(|e| ZkvmError::GuestBuild {
+            name: self.name.clone(),
+            detail: format!("transpiling the ELF failed: {e}"),
+            log: toolchain.build_log_description(),
+        })?;
+        Ok(AppProgram::new(
+            self.name.clone(),
+            app_config,
+            agg_params,
+            exe,
+        ))
+    }
+
+    fn guest_options(&self) -> GuestOptions {
+        let mut remaps = Vec::new();
+        if let Some(workspace) = self.dir.parent() {
+            remaps.push((workspace.to_path_buf(), "/rollproof/circuits"));
+        }
+        if let Some(cargo_home) = cargo_home() {
+            remaps.push((cargo_home, "/cargo"));
+        }
+        if let Some(prefix) = env::var_os("ROLLPROOF_GUEST_TOOLCHAIN_DIR") {
+            remaps.push((PathBuf::from(prefix), "/guest-toolchain"));
+        }
+        let flags = remaps.iter().flat_map(|(from, to)| {
+            [
+                "--remap-path-prefix".to_string(),
+                format!("{}={to}", from.display()),
+            ]
+        });
+        let mut opts = GuestOptions::default()
+            .with_options(["--locked"])
+            .with_rustc_flags(flags);
+        if let Some(target) = env::var_os("CARGO_TARGET_DIR") {
+            opts = opts.with_target_dir(PathBuf::from(target).join("openvm-guests"));
+        }
+        opts
+    }
+}
+
+fn cargo_home() -> Option<PathBuf> {
+    env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| env::var_os("HOME").map(|home| PathBuf::from(home).join(".cargo")))
+}

@@ -1,0 +1,34 @@
+//! OpenVM host plumbing shared by rollproof's provers and verifiers.
+//!
+//! This crate turns a guest program under `crates/circuits/` into real STARK proofs on a CPU:
+//!
+//! - [`GuestToolchain`]: the guest Rust toolchain installed by `scripts/install-guest-toolchain.sh`,
+//!   checked before any guest build so a missing toolchain is a clear error, not a rustup failure.
+//! - [`GuestProgram`]: a guest crate and its `openvm.toml` VM configuration;
+//!   [`GuestProgram::build`] compiles it with `openvm-build` (locked, with reproducible paths) and
+//!   transpiles it into an [`AppProgram`].
+//! - [`ProvingParams`]: STARK parameters tuned for CPUs (log stacked height 20 instead of the
+//!   SDK's 24, which costs minutes of setup and ~4x proving time for small programs here).
+//! - [`AppProgram`]: execute (no proof), measure, and prove a program into an [`AppProof`].
+//! - [`verify_app_proof`]: check an app proof against a verifying key and the expected program
+//!   commitment, returning the public values the guest revealed.
+//!
+//! Entry point: `GuestProgram::open(dir)?.build(&GuestToolchain::from_env()?, params)?`.
+//! The `zkvm_selfcheck` binary runs the whole path on the smallest guest.
+
+mod app;
+mod error;
+mod guest;
+mod params;
+pub mod selfcheck;
+mod toolchain;
+mod verify;
+
+pub use app::{AppProgram, AppProof, ExecutionReport};
+pub use error::ZkvmError;
+pub use guest::{circuits_dir, GuestProgram};
+pub use openvm_continuations::CommitBytes;
+pub use openvm_sdk::{keygen::AppVerifyingKey, StdIn};
+pub use params::ProvingParams;
+pub use toolchain::GuestToolchain;
+pub use verify::verify_app_proof;

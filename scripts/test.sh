@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# rollproof's test command (the one the README gives and CI runs): installs the guest toolchain
+# when missing, then checks formatting and lints and runs every test of the host workspace,
+# including the real OpenVM proving tests.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# shellcheck source=scripts/env.sh
+. scripts/env.sh
+
+scripts/install-guest-toolchain.sh
+
+step() { printf '\n== %s\n' "$*" >&2; }
+step "cargo fmt --check (host workspace and guests)"
+cargo fmt --all --check
+cargo fmt --all --check --manifest-path crates/circuits/Cargo.toml
+
+step "cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test --workspace"
+cargo test --workspace --locked
