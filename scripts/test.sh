@@ -14,6 +14,11 @@ step "cargo fmt --check (host workspace and guests)"
 cargo fmt --all --check
 cargo fmt --all --check --manifest-path crates/circuits/Cargo.toml
 
+# Build the tests first: clippy then reuses the compiled dependencies instead of checking them
+# all again (a cold check of the OpenVM stack costs minutes on 2 cores).
+step "cargo test --workspace --no-run"
+cargo test --workspace --locked --no-run
+
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
