@@ -14,6 +14,10 @@ step "cargo fmt --check (host workspace and guests)"
 cargo fmt --all --check
 cargo fmt --all --check --manifest-path crates/circuits/Cargo.toml
 
+step "PostgreSQL for the database tests (scripts/postgres.sh)"
+ROLLPROOF_TEST_PG_URL=$(scripts/postgres.sh)
+export ROLLPROOF_TEST_PG_URL
+
 # Build the tests first: clippy then reuses the compiled dependencies instead of checking them
 # all again (a cold check of the OpenVM stack costs minutes on 2 cores).
 step "cargo test --workspace --no-run"

@@ -1,0 +1,293 @@
+//! Table `prover_task`: one row per assignment of a task to a prover, with that attempt's outcome.
+//! Assignments are created by [`crate::tasks::claim`]; outcomes are recorded by
+//! [`crate::tasks::record_verified_proof`], [`crate::tasks::record_failure`] and
+//! [`crate::tasks::expire_assigned`].
+
+use chrono::NaiveDateTime;
+use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, TaskType, B256, U256};
+use uuid::Uuid;
+
+use crate::{
+    conn::{args, Conn, DbRow, FromDbRow},
+    db::{now, Executor},
+    error::{Error, Result},
+};
+
+/// Who a prover is, as it logged in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ProverIdentity {
+    /// Compressed secp256k1 public key, hex.
+    pub public_key: String,
+    /// The prover's name.
+    pub name: String,
+    /// The prover's version string.
+    pub version: String,
+}
+
+/// One assignment of a task to a prover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProverTask {
+    /// Row id (increasing with assignment order).
+    pub id: u64,
+    /// The assignment's id on the wire (`uuid` of get_task / submit_proof).
+    pub uuid: Uuid,
+    /// The prover's public key.
+    pub prover_public_key: String,
+    /// The prover's name.
+    pub prover_name: String,
+    /// The prover's version string.
+    pub prover_version: String,
+    /// The task: the chunk, batch or bundle hash.
+    pub task_id: B256,
+    /// The kind of task.
+    pub task_type: TaskType,
+    /// The attempt's state.
+    pub proving_status: ProverTaskStatus,
+    /// Why the attempt failed, when it did.
+    pub failure_type: ProverTaskFailureType,
+    /// Reward (unused by the coordinator; kept from the reference).
+    pub reward: U256,
+    /// The submitted proof, once it verified.
+    pub proof: Option<Vec<u8>>,
+    /// When the task was assigned (UTC).
+    pub assigned_at: NaiveDateTime,
+    /// Task metadata (from building the universal task), stored for verification.
+    pub metadata: Option<Vec<u8>>,
+    /// When the row was inserted (UTC).
+    pub created_at: NaiveDateTime,
+    /// When the row last changed (UTC).
+    pub updated_at: NaiveDateTime,
+}
+
+/// The columns of [`ProverTask`], `reward` as decimal text.
+pub(crate) const COLUMNS: &str = "id, uuid, prover_public_key, prover_name, prover_version, \
+    task_id, task_type, proving_status, failure_type, CAST(reward AS TEXT) AS reward, proof, \
+    assigned_at, metadata, created_at, updated_at";
+
+impl FromDbRow for ProverTask {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        Ok(Self {
+            id: row.u64("id")?,
+            uuid: row.uuid("uuid")?,
+            prover_public_key: row.text("prover_public_key")?,
+            prover_name: row.text("prover_name")?,
+            prover_version: row.text("prover_version")?,
+            task_id: row.hash("task_id")?,
+            task_type: row.status("task_type")?,
+            proving_status: row.status("proving_status")?,
+            failure_type: row.status("failure_type")?,
+            reward: row.u256("reward")?,
+            proof: row.opt_bytes("proof")?,
+            assigned_at: row.time("assigned_at")?,
+            metadata: row.opt_bytes("metadata")?,
+            created_at: row.time("created_at")?,
+            updated_at: row.time("updated_at")?,
+        })
+    }
+}
+
+/// A prover task to insert directly (tools and tests; the coordinator assigns through
+/// [`crate::tasks::claim`], which also counts the attempt on the task).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProverTask {
+    /// The prover.
+    pub prover: ProverIdentity,
+    /// The task's hash.
+    pub task_id: B256,
+    /// The kind of task.
+    pub task_type: TaskType,
+    /// The attempt's state.
+    pub proving_status: ProverTaskStatus,
+    /// Why it failed, if it did.
+    pub failure_type: ProverTaskFailureType,
+}
+
+/// Inserts a prover task row with a fresh uuid and returns it.
+pub async fn insert<'c>(ex: impl Executor<'c>, task: &NewProverTask) -> Result<ProverTask> {
+    let mut h = ex.acquire().await?;
+    insert_row(&mut h.conn(), task, now()).await
+}
+
+pub(crate) async fn insert_row(
+    conn: &mut Conn<'_>,
+    task: &NewProverTask,
+    at: NaiveDateTime,
+) -> Result<ProverTask> {
+    conn.fetch_one(
+        &format!(
+            "INSERT INTO prover_task (uuid, prover_public_key, prover_name, prover_version, \
+             task_id, task_type, proving_status, failure_type, assigned_at, created_at, \
+             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) RETURNING {COLUMNS}"
+        ),
+        args![
+            Uuid::new_v4(),
+            &task.prover.public_key,
+            &task.prover.name,
+            &task.prover.version,
+            task.task_id,
+            task.task_type,
+            task.proving_status,
+            task.failure_type,
+            at,
+        ],
+    )
+    .await
+}
+
+/// The prover task with this uuid (live rows only).
+pub async fn get_by_uuid<'c>(ex: impl Executor<'c>, uuid: Uuid) -> Result<Option<ProverTask>> {
+    let mut h = ex.acquire().await?;
+    by_uuid(&mut h.conn(), uuid, false).await
+}
+
+/// The prover task with this uuid; `lock` takes its row lock (PostgreSQL) until the transaction
+/// ends.
+pub(crate) async fn by_uuid(
+    conn: &mut Conn<'_>,
+    uuid: Uuid,
+    lock: bool,
+) -> Result<Option<ProverTask>> {
+    let lock = if lock { conn.for_update() } else { "" };
+    conn.fetch_optional(
+        &format!("SELECT {COLUMNS} FROM prover_task WHERE uuid = $1 AND deleted_at IS NULL{lock}"),
+        args![uuid],
+    )
+    .await
+}
+
+/// Like [`by_uuid`] with the lock, failing with [`Error::NotFound`] when absent.
+pub(crate) async fn lock_by_uuid(conn: &mut Conn<'_>, uuid: Uuid) -> Result<ProverTask> {
+    by_uuid(conn, uuid, true)
+        .await?
+        .ok_or_else(|| Error::NotFound {
+            what: "prover_task",
+            key: uuid.to_string(),
+        })
+}
+
+/// The prover's latest task still assigned to it (no proof and no failure recorded yet), of any
+/// of `task_types` (all types when empty). The coordinator hands it out again instead of a new
+/// one when the prover asks for work.
+pub async fn find_assigned<'c>(
+    ex: impl Executor<'c>,
+    public_key: &str,
+    task_types: &[TaskType],
+) -> Result<Option<ProverTask>> {
+    let mut sql = format!(
+        "SELECT {COLUMNS} FROM prover_task WHERE prover_public_key = $1 AND proving_status = $2 \
+         AND deleted_at IS NULL"
+    );
+    let mut args = args![public_key, ProverTaskStatus::Assigned];
+    if !task_types.is_empty() {
+        sql.push_str(&format!(
+            " AND task_type IN ({})",
+            placeholders(3, task_types.len())
+        ));
+        args.extend(
+            task_types
+                .iter()
+                .map(|t| crate::conn::IntoArg::into_arg(*t)),
+        );
+    }
+    sql.push_str(" ORDER BY id DESC LIMIT 1");
+    let mut h = ex.acquire().await?;
+    h.conn().fetch_optional(&sql, args).await
+}
+
+/// Every prover task of one task, oldest first.
+pub async fn list_by_task<'c>(
+    ex: impl Executor<'c>,
+    task_type: TaskType,
+    task_id: B256,
+) -> Result<Vec<ProverTask>> {
+    let mut h = ex.acquire().await?;
+    h.conn()
+        .fetch_all(
+            &format!(
+                "SELECT {COLUMNS} FROM prover_task WHERE task_type = $1 AND task_id = $2 \
+                 AND deleted_at IS NULL ORDER BY id"
+            ),
+            args![task_type, task_id],
+        )
+        .await
+}
+
+/// The task ids of the prover's last `n` failed attempts (proof invalid, any failure type) of
+/// this task type, newest first.
+pub async fn recent_failures<'c>(
+    ex: impl Executor<'c>,
+    public_key: &str,
+    task_type: TaskType,
+    n: u32,
+) -> Result<Vec<B256>> {
+    let mut h = ex.acquire().await?;
+    recent_failures_on(&mut h.conn(), public_key, task_type, n).await
+}
+
+pub(crate) async fn recent_failures_on(
+    conn: &mut Conn<'_>,
+    public_key: &str,
+    task_type: TaskType,
+    n: u32,
+) -> Result<Vec<B256>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    task_ids_on(
+        conn,
+        public_key,
+        task_type,
+        ProverTaskStatus::ProofInvalid,
+        n,
+    )
+    .await
+}
+
+/// The task ids of the prover's newest `limit` prover tasks of this type in `status`.
+pub(crate) async fn task_ids_on(
+    conn: &mut Conn<'_>,
+    public_key: &str,
+    task_type: TaskType,
+    status: ProverTaskStatus,
+    limit: u32,
+) -> Result<Vec<B256>> {
+    let rows: Vec<TaskIdRow> = conn
+        .fetch_all(
+            "SELECT task_id FROM prover_task WHERE prover_public_key = $1 AND task_type = $2 \
+             AND proving_status = $3 AND deleted_at IS NULL ORDER BY id DESC LIMIT $4",
+            args![public_key, task_type, status, limit],
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+struct TaskIdRow(B256);
+
+impl FromDbRow for TaskIdRow {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        row.hash("task_id").map(TaskIdRow)
+    }
+}
+
+/// Stores the task metadata of an assignment (what building the universal task returned).
+/// Returns whether the prover task exists.
+pub async fn set_metadata<'c>(ex: impl Executor<'c>, uuid: Uuid, metadata: &[u8]) -> Result<bool> {
+    let mut h = ex.acquire().await?;
+    let n = h
+        .conn()
+        .execute(
+            "UPDATE prover_task SET metadata = $2, updated_at = $3 \
+             WHERE uuid = $1 AND deleted_at IS NULL",
+            args![uuid, metadata, now()],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// `$first, $first+1, …` (`count` placeholders), for `IN (…)` lists.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

@@ -1,0 +1,167 @@
+//! Claiming tasks: session limits, readiness, exclusions, and concurrent claimers.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rollproof_db::{batch, bundle, chunk, prover_task, stats, tasks, testing::TestDb};
+use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, ProvingStatus, TaskType};
+
+use crate::common::{self, backend_tests, claim, h, insert_chunks, prover, request};
+
+backend_tests! {
+    async fn claim_respects_session_limits(db: &TestDb) {
+        insert_chunks(db, 2).await;
+        // provers_per_session 2, session_attempts 3.
+        let a1 = claim(db, &request(TaskType::Chunk, 1, 2, 3)).await;
+        assert_eq!((a1.index, a1.total_attempts, a1.active_attempts), (0, 1, 1));
+        assert_eq!(a1.prover_task.proving_status, ProverTaskStatus::Assigned);
+        assert_eq!(a1.prover_task.prover_public_key, prover(1).public_key);
+        // An already-assigned task with room comes before an unassigned one.
+        let a2 = claim(db, &request(TaskType::Chunk, 2, 2, 3)).await;
+        assert_eq!((a2.index, a2.total_attempts, a2.active_attempts), (0, 2, 2));
+        // Chunk 0 is full (2 active): the next prover gets chunk 1.
+        let a3 = claim(db, &request(TaskType::Chunk, 3, 2, 3)).await;
+        assert_eq!((a3.index, a3.total_attempts), (1, 1));
+
+        // A failure frees a slot on chunk 0; its third and last attempt goes to prover 4.
+        tasks::record_failure(db.db(), a1.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 3).await.unwrap();
+        let a4 = claim(db, &request(TaskType::Chunk, 4, 2, 3)).await;
+        assert_eq!((a4.index, a4.total_attempts, a4.active_attempts), (0, 3, 2));
+        tasks::record_failure(db.db(), a2.prover_task.uuid, ProverTaskFailureType::VerificationFailed, 3).await.unwrap();
+        // Chunk 0 has a free slot but no attempt left; chunk 1 takes prover 5.
+        let a5 = claim(db, &request(TaskType::Chunk, 5, 2, 3)).await;
+        assert_eq!((a5.index, a5.total_attempts), (1, 2));
+        let c0 = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!((c0.proving.total_attempts, c0.proving.active_attempts), (3, 1));
+        assert_eq!(c0.proving.proving_status, ProvingStatus::Assigned);
+        assert!(c0.proving.prover_assigned_at.is_some());
+
+        // With one prover per session nothing is left for prover 6.
+        assert!(tasks::claim(db.db(), &request(TaskType::Chunk, 6, 1, 3)).await.unwrap().is_none());
+        // Nor for a prover that already holds chunk 1 (one slot per prover and task).
+        assert!(tasks::claim(db.db(), &request(TaskType::Chunk, 3, 3, 3)).await.unwrap().is_none());
+    }
+
+    async fn claim_respects_readiness(db: &TestDb) {
+        insert_chunks(db, 4).await;
+        batch::insert(db.db(), &common::batch(0, 0, 1)).await.unwrap();
+        batch::insert(db.db(), &common::batch(1, 2, 3)).await.unwrap();
+        bundle::insert(db.db(), &common::bundle(0, 1)).await.unwrap();
+
+        assert!(tasks::claim(db.db(), &request(TaskType::Batch, 1, 1, 5)).await.unwrap().is_none());
+        common::prove_chunks(db.db(), [0]).await;
+        assert!(tasks::claim(db.db(), &request(TaskType::Batch, 1, 1, 5)).await.unwrap().is_none(),
+            "batch 0 still misses chunk 1's proof");
+        common::prove_chunks(db.db(), [1]).await;
+        let b = claim(db, &request(TaskType::Batch, 1, 1, 5)).await;
+        assert_eq!(b.task_id, h(20, 0));
+        assert!(tasks::claim(db.db(), &request(TaskType::Batch, 2, 1, 5)).await.unwrap().is_none(),
+            "batch 1 is not ready");
+
+        assert!(tasks::claim(db.db(), &request(TaskType::Bundle, 3, 1, 5)).await.unwrap().is_none());
+        tasks::record_verified_proof(db.db(), b.prover_task.uuid, b"batch-proof", 9).await.unwrap();
+        common::prove_chunks(db.db(), [2, 3]).await;
+        assert!(tasks::claim(db.db(), &request(TaskType::Bundle, 3, 1, 5)).await.unwrap().is_none(),
+            "batch 1 is ready but not proved");
+        let b1 = claim(db, &request(TaskType::Batch, 2, 1, 5)).await;
+        assert_eq!(b1.task_id, h(20, 1));
+        tasks::record_verified_proof(db.db(), b1.prover_task.uuid, b"batch-proof", 9).await.unwrap();
+        let u = claim(db, &request(TaskType::Bundle, 3, 1, 5)).await;
+        assert_eq!(u.task_id, common::bundle(0, 1).hash);
+        assert_eq!(u.index, 1);
+    }
+
+    async fn claim_excludes_failures_ids_and_height(db: &TestDb) {
+        insert_chunks(db, 3).await; // chunk i ends at block 10 i + 10
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
+        assert_eq!(a.index, 0);
+        tasks::record_failure(db.db(), a.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 5).await.unwrap();
+        assert_eq!(
+            prover_task::recent_failures(db.db(), &prover(1).public_key, TaskType::Chunk, 2).await.unwrap(),
+            vec![h(10, 0)]
+        );
+
+        // Prover 1 failed chunk 0: with the exclusion it gets chunk 1, without it chunk 0.
+        let mut req = request(TaskType::Chunk, 1, 1, 5);
+        req.exclude_recent_failures = 2;
+        let again = claim(db, &req).await;
+        assert_eq!(again.index, 1);
+        tasks::record_failure(db.db(), again.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 5).await.unwrap();
+        req.exclude_recent_failures = 1; // only chunk 1 is excluded now
+        let third = claim(db, &req).await;
+        assert_eq!(third.index, 0);
+        tasks::record_failure(db.db(), third.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 5).await.unwrap();
+
+        // Explicit exclusions and the prover's height.
+        let mut req = request(TaskType::Chunk, 2, 1, 5);
+        req.exclude_task_ids = vec![h(10, 0), h(10, 1)];
+        assert_eq!(claim(db, &req).await.index, 2);
+        let mut req = request(TaskType::Chunk, 3, 1, 5);
+        req.max_end_block_number = Some(19); // chunk 0 ends at 10, chunk 1 at 20
+        assert_eq!(claim(db, &req).await.index, 0);
+        let mut req = request(TaskType::Chunk, 4, 1, 5);
+        req.max_end_block_number = Some(19);
+        assert!(tasks::claim(db.db(), &req).await.unwrap().is_none());
+        req.max_end_block_number = Some(20);
+        assert_eq!(claim(db, &req).await.index, 1);
+    }
+
+    async fn outstanding_task_is_found_again(db: &TestDb) {
+        insert_chunks(db, 2).await;
+        assert!(prover_task::find_assigned(db.db(), &prover(1).public_key, &[]).await.unwrap().is_none());
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
+        let found = prover_task::find_assigned(db.db(), &prover(1).public_key, &[TaskType::Chunk]).await.unwrap();
+        assert_eq!(found.as_ref(), Some(&a.prover_task));
+        assert!(prover_task::find_assigned(db.db(), &prover(1).public_key, &[TaskType::Batch]).await.unwrap().is_none());
+        assert!(prover_task::set_metadata(db.db(), a.prover_task.uuid, b"meta").await.unwrap());
+        let pt = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!(pt.metadata.as_deref(), Some(&b"meta"[..]));
+        tasks::record_verified_proof(db.db(), a.prover_task.uuid, b"p", 1).await.unwrap();
+        assert!(prover_task::find_assigned(db.db(), &prover(1).public_key, &[]).await.unwrap().is_none());
+        assert_eq!(prover_task::list_by_task(db.db(), TaskType::Chunk, h(10, 0)).await.unwrap().len(), 1);
+    }
+
+    async fn concurrent_claimers_never_share_a_slot(db: &TestDb) {
+        const TASKS: u64 = 50;
+        const CLAIMERS: usize = 20;
+        let mut provers_with_tasks = BTreeSet::new();
+        for per_session in [1u8, 2] {
+            // Fresh tasks for each round: soft-delete the previous round's.
+            for i in 0..TASKS {
+                tasks::soft_delete(db.db(), TaskType::Chunk, common::h(10, i)).await.unwrap();
+            }
+            insert_chunks(db, TASKS).await;
+            let mut handles = Vec::new();
+            for c in 0..CLAIMERS {
+                let db = db.db().clone();
+                handles.push(tokio::spawn(async move {
+                    let prover = 100 * usize::from(per_session) + c;
+                    let mut got = Vec::new();
+                    // Each claimer is its own prover; it keeps claiming until nothing is left.
+                    while let Some(a) = tasks::claim(&db, &request(TaskType::Chunk, prover, per_session, 5)).await.unwrap() {
+                        got.push((a.task_id, a.prover_task.prover_public_key.clone()));
+                    }
+                    got
+                }));
+            }
+            let mut per_task: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
+            let mut total = 0;
+            for h in handles {
+                for (task, prover) in h.await.unwrap() {
+                    total += 1;
+                    provers_with_tasks.insert(prover.clone());
+                    assert!(per_task.entry(task).or_default().insert(prover), "a prover got one task twice");
+                }
+            }
+            assert_eq!(per_task.len() as u64, TASKS, "every task was handed out (per_session {per_session})");
+            assert_eq!(total, TASKS as usize * usize::from(per_session), "no slot handed out twice");
+            assert!(per_task.values().all(|p| p.len() == usize::from(per_session)));
+            for i in 0..TASKS {
+                let c = chunk::get_by_index(db.db(), i).await.unwrap().unwrap();
+                assert_eq!(c.proving.proving_status, ProvingStatus::Assigned);
+                assert_eq!(c.proving.total_attempts, u16::from(per_session));
+                assert_eq!(c.proving.active_attempts, u16::from(per_session));
+            }
+        }
+        assert_eq!(stats::active_provers(db.db()).await.unwrap(), provers_with_tasks.len() as u64);
+    }
+}

@@ -1,0 +1,138 @@
+//! Failures, timeouts, exhausted attempts, requeue, readiness re-check.
+
+use std::time::Duration;
+
+use rollproof_db::{
+    batch, chunk, prover_task,
+    tasks::{self, ProofOutcome},
+    testing::TestDb,
+};
+use rollproof_primitives::{
+    ProofsReadyStatus, ProverTaskFailureType, ProverTaskStatus, ProvingStatus, TaskType,
+};
+
+use crate::common::{self, backend_tests, claim, h, insert_chunks, request};
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+backend_tests! {
+    async fn failures_release_attempts_until_the_task_fails(db: &TestDb) {
+        insert_chunks(db, 1).await;
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 2)).await;
+        let out = tasks::record_failure(db.db(), a.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 2).await.unwrap();
+        assert!(!out.object_failed);
+        let pt = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::ProofInvalid, ProverTaskFailureType::SubmitStatusNotOk));
+        let c = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!((c.proving.proving_status, c.proving.total_attempts, c.proving.active_attempts), (ProvingStatus::Assigned, 1, 0));
+
+        let b = claim(db, &request(TaskType::Chunk, 2, 1, 2)).await;
+        let out = tasks::record_failure(db.db(), b.prover_task.uuid, ProverTaskFailureType::VerificationFailed, 2).await.unwrap();
+        assert!(out.object_failed, "second of two attempts failed");
+        let c = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!((c.proving.proving_status, c.proving.total_attempts, c.proving.active_attempts), (ProvingStatus::Failed, 2, 0));
+        assert!(tasks::claim(db.db(), &request(TaskType::Chunk, 3, 1, 9)).await.unwrap().is_none(), "failed tasks are not handed out");
+
+        // The operator requeues it: counters reset, claimable again.
+        assert_eq!(tasks::requeue(db.db(), TaskType::Chunk, h(10, 0)).await.unwrap(), 0);
+        let c = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!((c.proving.proving_status, c.proving.total_attempts, c.proving.active_attempts), (ProvingStatus::Unassigned, 0, 0));
+        let again = claim(db, &request(TaskType::Chunk, 3, 1, 2)).await;
+        // Requeueing a task someone holds closes that assignment.
+        assert_eq!(tasks::requeue(db.db(), TaskType::Chunk, h(10, 0)).await.unwrap(), 1);
+        let pt = prover_task::get_by_uuid(db.db(), again.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::ProofInvalid, ProverTaskFailureType::ReassignedByAdmin));
+        common::prove_chunks(db.db(), [0]).await;
+        assert!(tasks::requeue(db.db(), TaskType::Chunk, h(10, 0)).await.is_err(), "verified tasks stay verified");
+    }
+
+    async fn timeout_reassign_and_late_proof(db: &TestDb) {
+        insert_chunks(db, 1).await;
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
+        assert!(tasks::expire_assigned(db.db(), TaskType::Chunk, HOUR, 5, 100).await.unwrap().is_empty(),
+            "assigned just now: not expired after an hour's timeout");
+        assert!(tasks::expire_assigned(db.db(), TaskType::Batch, Duration::ZERO, 5, 100).await.unwrap().is_empty(),
+            "other task types are not touched");
+        let expired = tasks::expire_assigned(db.db(), TaskType::Chunk, Duration::ZERO, 5, 100).await.unwrap();
+        assert_eq!(expired.len(), 1);
+        assert_eq!((expired[0].uuid, expired[0].task_id, expired[0].object_failed), (a.prover_task.uuid, h(10, 0), false));
+        assert!(tasks::expire_assigned(db.db(), TaskType::Chunk, Duration::ZERO, 5, 100).await.unwrap().is_empty(), "only once");
+        let pt = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::ProofInvalid, ProverTaskFailureType::Timeout));
+        let c = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!((c.proving.total_attempts, c.proving.active_attempts), (1, 0));
+
+        // Reassigned to prover 2; prover 1's late proof still counts.
+        let b = claim(db, &request(TaskType::Chunk, 2, 1, 5)).await;
+        assert_eq!((b.total_attempts, b.active_attempts), (2, 1));
+        assert_eq!(
+            tasks::record_verified_proof(db.db(), a.prover_task.uuid, b"late", 3).await.unwrap(),
+            ProofOutcome::Accepted { late: true, parent_ready: false }
+        );
+        let c = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!(c.proving.proving_status, ProvingStatus::Verified);
+        assert_eq!(c.proving.active_attempts, 1, "prover 2 still holds it");
+        let pt = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::ProofValid, ProverTaskFailureType::Undefined));
+        // Prover 2 is then told the task is done.
+        assert_eq!(
+            tasks::record_verified_proof(db.db(), b.prover_task.uuid, b"p2", 3).await.unwrap(),
+            ProofOutcome::ObjectAlreadyVerified
+        );
+        assert_eq!(chunk::get_by_index(db.db(), 0).await.unwrap().unwrap().proving.active_attempts, 0);
+        // A failed (not timed-out) assignment cannot deliver a late proof.
+        insert_more(db, 1).await;
+        let c1 = claim(db, &request(TaskType::Chunk, 3, 1, 5)).await;
+        tasks::record_failure(db.db(), c1.prover_task.uuid, ProverTaskFailureType::ServerError, 5).await.unwrap();
+        assert!(tasks::record_verified_proof(db.db(), c1.prover_task.uuid, b"p", 1).await.is_err());
+    }
+
+    async fn timeouts_exhaust_attempts(db: &TestDb) {
+        insert_chunks(db, 3).await;
+        // Session of 1 attempt: the timeout fails the task.
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 1)).await;
+        let expired = tasks::expire_assigned(db.db(), TaskType::Chunk, Duration::ZERO, 1, 100).await.unwrap();
+        assert_eq!(expired.len(), 1);
+        assert!(expired[0].object_failed);
+        assert_eq!(chunk::get_by_hash(db.db(), a.task_id).await.unwrap().unwrap().proving.proving_status, ProvingStatus::Failed);
+
+        // With two provers on a task, it fails only when the last one is gone.
+        let b1 = claim(db, &request(TaskType::Chunk, 2, 2, 2)).await;
+        let b2 = claim(db, &request(TaskType::Chunk, 3, 2, 2)).await;
+        assert_eq!(b1.task_id, b2.task_id);
+        let out = tasks::record_failure(db.db(), b1.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 2).await.unwrap();
+        assert!(!out.object_failed, "prover 3 still works on it");
+        let expired = tasks::expire_assigned(db.db(), TaskType::Chunk, Duration::ZERO, 2, 1).await.unwrap();
+        assert_eq!(expired.len(), 1, "limit 1");
+        assert!(expired[0].object_failed);
+
+        // fail_exhausted catches tasks whose attempts ran out under a larger session limit.
+        let c = claim(db, &request(TaskType::Chunk, 4, 1, 5)).await;
+        assert_eq!(c.index, 2);
+        tasks::record_failure(db.db(), c.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 5).await.unwrap();
+        assert_eq!(tasks::fail_exhausted(db.db(), TaskType::Chunk, 2).await.unwrap(), 0, "1 attempt < 2");
+        assert_eq!(tasks::fail_exhausted(db.db(), TaskType::Chunk, 1).await.unwrap(), 1);
+        assert_eq!(tasks::fail_exhausted(db.db(), TaskType::Chunk, 1).await.unwrap(), 0, "already failed");
+        assert_eq!(chunk::get_by_index(db.db(), 2).await.unwrap().unwrap().proving.proving_status, ProvingStatus::Failed);
+    }
+
+    async fn readiness_recheck_catches_up(db: &TestDb) {
+        insert_chunks(db, 4).await;
+        batch::insert(db.db(), &common::batch(0, 0, 1)).await.unwrap();
+        batch::insert(db.db(), &common::batch(1, 2, 3)).await.unwrap();
+        // Statuses changed behind the life cycle's back (e.g. by a tool).
+        for i in 0..3 {
+            tasks::set_proving_status(db.db(), TaskType::Chunk, h(10, i), ProvingStatus::Verified).await.unwrap();
+        }
+        assert_eq!(tasks::refresh_readiness(db.db()).await.unwrap(), (1, 0));
+        assert_eq!(batch::get_by_index(db.db(), 0).await.unwrap().unwrap().chunk_proofs_status, ProofsReadyStatus::Ready);
+        assert_eq!(batch::get_by_index(db.db(), 1).await.unwrap().unwrap().chunk_proofs_status, ProofsReadyStatus::Pending);
+        assert_eq!(tasks::refresh_readiness(db.db()).await.unwrap(), (0, 0), "idempotent");
+        tasks::set_proving_status(db.db(), TaskType::Chunk, h(10, 3), ProvingStatus::Verified).await.unwrap();
+        assert_eq!(tasks::refresh_readiness(db.db()).await.unwrap(), (1, 0));
+    }
+}
+
+async fn insert_more(db: &TestDb, index: u64) {
+    chunk::insert(db.db(), &common::chunk(index)).await.unwrap();
+}
