@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # rollproof's test command (the one the README gives and CI runs): installs the guest toolchain
-# when missing, then checks formatting and lints and runs every test of the host workspace,
-# including the real OpenVM proving tests.
+# when missing, starts PostgreSQL (scripts/postgres.sh), then checks formatting and lints and runs
+# every test of the host workspace (PostgreSQL and SQLite database tests,
+# the real OpenVM proving tests).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/env.sh
