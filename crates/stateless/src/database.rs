@@ -84,6 +84,11 @@ impl WitnessDatabase {
         })
     }
 
+    /// Records the hash of a block validated in this chunk, for later blocks' BLOCKHASH.
+    pub fn insert_block_hash(&mut self, number: u64, hash: B256) {
+        self.block_hashes.insert(number, hash);
+    }
+
     /// The state, to apply a block's changes and read the post-state root.
     pub fn state_mut(&mut self) -> &mut WitnessState {
         &mut self.state
