@@ -8,9 +8,12 @@ use alloy_consensus::{
 use alloy_eips::{
     eip1559::BaseFeeParams,
     eip2718::Encodable2718,
+    eip2935::{HISTORY_STORAGE_ADDRESS, HISTORY_STORAGE_CODE},
     eip4788::{BEACON_ROOTS_ADDRESS, BEACON_ROOTS_CODE},
     eip4895::{Withdrawal, Withdrawals},
-    eip7840::BlobParams,
+    eip7002::{WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS, WITHDRAWAL_REQUEST_PREDEPLOY_CODE},
+    eip7251::{CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS, CONSOLIDATION_REQUEST_PREDEPLOY_CODE},
+    eip7685::EMPTY_REQUESTS_HASH,
 };
 use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U256};
 use rollproof_primitives::ForkName;
@@ -71,8 +74,30 @@ fn deploy_store_code() -> Vec<u8> {
     code
 }
 
-fn genesis_state() -> HostState {
+fn genesis_state(prague: bool) -> HostState {
     let mut state = HostState::default();
+    if prague {
+        for (address, code) in [
+            (HISTORY_STORAGE_ADDRESS, &HISTORY_STORAGE_CODE),
+            (
+                WITHDRAWAL_REQUEST_PREDEPLOY_ADDRESS,
+                &WITHDRAWAL_REQUEST_PREDEPLOY_CODE,
+            ),
+            (
+                CONSOLIDATION_REQUEST_PREDEPLOY_ADDRESS,
+                &CONSOLIDATION_REQUEST_PREDEPLOY_CODE,
+            ),
+        ] {
+            state.accounts.insert(
+                address,
+                HostAccount {
+                    nonce: 1,
+                    code: code.clone(),
+                    ..Default::default()
+                },
+            );
+        }
+    }
     state.accounts.insert(
         sender(),
         HostAccount {
@@ -120,8 +145,9 @@ fn genesis_state() -> HostState {
     state
 }
 
-fn genesis_header(state: &HostState) -> Header {
+fn genesis_header(state: &HostState, prague: bool) -> Header {
     Header {
+        requests_hash: prague.then_some(EMPTY_REQUESTS_HASH),
         number: 0,
         gas_limit: 30_000_000,
         base_fee_per_gas: Some(1_000_000_000),
@@ -147,11 +173,12 @@ struct Chain {
 }
 
 impl Chain {
-    fn new() -> Self {
-        let state = genesis_state();
-        let genesis = genesis_header(&state);
+    fn new(fork: ForkName) -> Self {
+        let prague = fork == ForkName::GalileoV2;
+        let state = genesis_state(prague);
+        let genesis = genesis_header(&state, prague);
         Self {
-            spec: ChainSpec::from_fork(CHAIN_ID, ForkName::Galileo),
+            spec: ChainSpec::from_fork(CHAIN_ID, fork),
             state,
             headers: vec![genesis],
             blocks: Vec::new(),
@@ -168,7 +195,9 @@ impl Chain {
             timestamp: parent.timestamp + 12,
             gas_limit: parent.gas_limit,
             base_fee_per_gas: parent.next_block_base_fee(BaseFeeParams::ethereum()),
-            excess_blob_gas: parent.next_block_excess_blob_gas(BlobParams::cancun()),
+            excess_blob_gas: parent.next_block_excess_blob_gas(
+                self.spec.blob_params_at(parent.timestamp + 12).unwrap(),
+            ),
             parent_beacon_block_root: Some(B256::repeat_byte(number as u8)),
             beneficiary: COINBASE,
             mix_hash: B256::repeat_byte(0xaa),
@@ -218,7 +247,11 @@ impl Chain {
 /// Block 1: transfer, deployment, new slot, cleared slot, emptied account deleted.
 /// Block 2: call the new contract, clear another slot. Block 3: BLOCKHASH(0), more clears.
 fn build_chain() -> Chain {
-    let mut chain = Chain::new();
+    build_chain_on(ForkName::Galileo)
+}
+
+fn build_chain_on(fork: ForkName) -> Chain {
+    let mut chain = Chain::new(fork);
     chain.push(
         vec![
             tx(0, TxKind::Call(RECIPIENT), 1_000_000, Vec::new()),
@@ -489,5 +522,49 @@ fn broken_ancestor_headers_are_rejected() {
     assert_eq!(
         validate(&chain, &input),
         Err(ValidationError::NoAncestorHeaders)
+    );
+}
+
+#[test]
+fn prague_chunk_validates_with_requests_and_history_contract() {
+    let chain = build_chain_on(ForkName::GalileoV2);
+    for header in &chain.headers[1..] {
+        assert_eq!(header.requests_hash, Some(EMPTY_REQUESTS_HASH));
+    }
+    // EIP-2935: each block stored its parent's hash.
+    assert_eq!(
+        chain.state.accounts[&HISTORY_STORAGE_ADDRESS]
+            .storage
+            .get(&U256::ZERO),
+        Some(&U256::from_be_bytes(chain.headers[0].hash_slow().0))
+    );
+    let info = validate(&chain, &chain.chunk(1..=3)).unwrap();
+    assert_eq!(info.post_state_root, chain.headers[3].state_root);
+    let info = validate(&chain, &chain.chunk(2..=3)).unwrap();
+    assert_eq!(info.post_state_root, chain.headers[3].state_root);
+
+    // A Prague block must commit to its requests.
+    let mut input = chain.chunk(1..=1);
+    input.blocks[0].header.requests_hash = None;
+    let (number, error) = block_error(validate(&chain, &input));
+    assert_eq!(number, 1);
+    assert_eq!(
+        error,
+        BlockError::RequestsHash {
+            expected: Some(EMPTY_REQUESTS_HASH),
+            found: None
+        }
+    );
+}
+
+#[test]
+fn cancun_block_on_prague_rules_is_rejected() {
+    // The same Cancun blocks validated under galileoV2 (Prague) rules fail a header check.
+    let chain = build_chain();
+    let prague = ChainSpec::from_fork(CHAIN_ID, ForkName::GalileoV2);
+    let result = rollproof_stateless::validate_chunk(&prague, &chain.chunk(1..=1), &NativeCrypto);
+    assert!(
+        matches!(result, Err(ValidationError::Block { number: 1, .. })),
+        "{result:?}"
     );
 }
