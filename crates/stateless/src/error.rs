@@ -84,7 +84,7 @@ pub enum BlockError {
         /// The header's timestamp.
         found: u64,
     },
-    /// The gas limit moved by 1/1024 of the parent's or more, or is below 5000.
+    /// The gas limit moved by 1/1024 of the parent's or more, or is below 5000 or above 2^63 - 1.
     #[error("gas limit {found} is out of bounds for parent gas limit {parent}")]
     GasLimit {
         /// Parent gas limit.

@@ -284,6 +284,11 @@ fn validate_block<C: Crypto>(
     Ok(crypto.keccak256(&alloy_rlp::encode(header)))
 }
 
+/// The lowest gas limit a block may have.
+const MIN_GAS_LIMIT: u64 = 5000;
+/// The highest gas limit a block may have (EIP-1985: 2^63 - 1).
+const MAX_GAS_LIMIT: u64 = i64::MAX as u64;
+
 /// The header checks that apply after the merge, against the parent.
 fn check_header(
     chain: &ChainSpec,
@@ -324,7 +329,10 @@ fn check_header(
         });
     }
     let max_delta = parent.gas_limit / 1024;
-    if header.gas_limit.abs_diff(parent.gas_limit) >= max_delta || header.gas_limit < 5000 {
+    if header.gas_limit.abs_diff(parent.gas_limit) >= max_delta
+        || header.gas_limit < MIN_GAS_LIMIT
+        || header.gas_limit > MAX_GAS_LIMIT
+    {
         return Err(BlockError::GasLimit {
             parent: parent.gas_limit,
             found: header.gas_limit,
