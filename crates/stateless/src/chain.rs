@@ -15,6 +15,7 @@ use rollproof_primitives::{EvmSpec, ForkName};
 pub struct ChainSpec {
     /// EIP-155 chain id.
     pub chain_id: u64,
+    forks: Vec<(EthereumHardfork, ForkCondition)>,
     hardforks: EthereumChainHardforks,
     deposit_contract: Option<Address>,
 }
@@ -77,11 +78,22 @@ impl ChainSpec {
         chain_id: u64,
         forks: impl IntoIterator<Item = (EthereumHardfork, ForkCondition)>,
     ) -> Self {
+        let forks: Vec<_> = forks.into_iter().collect();
         Self {
             chain_id,
-            hardforks: EthereumChainHardforks::new(forks),
+            hardforks: EthereumChainHardforks::new(forks.iter().copied()),
+            forks,
             deposit_contract: Some(MAINNET_DEPOSIT_CONTRACT_ADDRESS),
         }
+    }
+
+    /// This chain with `fork` activated at `condition` instead (e.g. Cancun at timestamp 15000
+    /// on top of [`ChainSpec::from_spec_id`]`(_, SHANGHAI)`).
+    pub fn with_activation(mut self, fork: EthereumHardfork, condition: ForkCondition) -> Self {
+        self.forks.retain(|(f, _)| *f != fork);
+        self.forks.push((fork, condition));
+        self.hardforks = EthereumChainHardforks::new(self.forks.iter().copied());
+        self
     }
 
     /// The revm spec of the block with `number` and `timestamp`.

@@ -158,6 +158,13 @@ pub enum BlockError {
         /// The header's.
         found: Option<B256>,
     },
+    /// An EIP-4844 transaction carries its blob sidecar (the network form, never valid in a
+    /// block body).
+    #[error("transaction {index}: blob transaction in network form (with sidecar)")]
+    BlobSidecarInBlock {
+        /// Position in the block.
+        index: usize,
+    },
     /// A transaction signature does not recover.
     #[error("transaction {index}: signature does not recover")]
     InvalidSignature {

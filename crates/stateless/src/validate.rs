@@ -5,7 +5,7 @@ use alloc::{boxed::Box, string::ToString, vec::Vec};
 use alloy_consensus::{
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
     transaction::Recovered,
-    Block, Header, TxEnvelope, TxReceipt, EMPTY_OMMER_ROOT_HASH,
+    Block, Header, TxEip4844Variant, TxEnvelope, TxReceipt, EMPTY_OMMER_ROOT_HASH,
 };
 use alloy_eips::{
     eip1559::{BaseFeeParams, INITIAL_BASE_FEE},
@@ -205,6 +205,12 @@ fn validate_block<C: Crypto>(
         .iter()
         .enumerate()
         .map(|(index, tx)| {
+            if tx
+                .as_eip4844()
+                .is_some_and(|tx| matches!(tx.tx(), TxEip4844Variant::TxEip4844WithSidecar(_)))
+            {
+                return Err(BlockError::BlobSidecarInBlock { index });
+            }
             tx.encode_2718(tx_data);
             crypto
                 .recover_signer(tx.signature(), tx.signature_hash())

@@ -1,12 +1,14 @@
 //! Real Ethereum BlockchainTests (written by others) through host witness generation and
 //! stateless validation, block by block. The fixtures live outside the repository
 //! (`../shared/fixtures/ethereum-tests`, or `ROLLPROOF_ETHTESTS`); when absent the test says so
-//! and passes. `ROLLPROOF_ETHTESTS_FILES` (comma-separated, relative to `BlockchainTests`)
-//! replaces the default sample.
+//! and passes. `ROLLPROOF_ETHTESTS_FILES` (comma-separated, relative to `BlockchainTests`, or
+//! `all` for every file) replaces the default sample:
+//! `ROLLPROOF_ETHTESTS_FILES=all cargo test -p rollproof-stateless --test ethereum_tests -- --nocapture`
 
 use std::{collections::BTreeMap, path::PathBuf};
 
 use alloy_consensus::{Block, Header, TxEnvelope};
+use alloy_hardforks::{EthereumHardfork, ForkCondition};
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_rlp::Decodable;
 use revm::primitives::hardfork::SpecId;
@@ -24,6 +26,8 @@ const SAMPLE: &[&str] = &[
     "ValidBlocks/bcExample/shanghaiExample.json",
     "ValidBlocks/bcEIP1559/highDemand.json",
     "InvalidBlocks/bcEIP1559/badBlocks.json",
+    "GeneralStateTests/Pyspecs/cancun/eip4844_blobs/reject_valid_full_blob_in_block_rlp.json",
+    "GeneralStateTests/Pyspecs/cancun/eip4844_blobs/point_evaluation_precompile_during_fork.json",
 ];
 
 fn root() -> PathBuf {
@@ -79,8 +83,16 @@ fn pre_state(pre: &Value) -> HostState {
 /// Runs one test case; returns the number of blocks validated, or why the case is skipped.
 fn run_case(name: &str, case: &Value) -> Result<usize, String> {
     let network = case["network"].as_str().unwrap();
-    let spec = spec_of(network).ok_or_else(|| format!("network {network} not in the sample"))?;
-    let chain = ChainSpec::from_spec_id(1, spec);
+    let chain = match network {
+        "ShanghaiToCancunAtTime15k" => ChainSpec::from_spec_id(1, SpecId::SHANGHAI)
+            .with_activation(EthereumHardfork::Cancun, ForkCondition::Timestamp(15_000)),
+        "CancunToPragueAtTime15k" => ChainSpec::from_spec_id(1, SpecId::CANCUN)
+            .with_activation(EthereumHardfork::Prague, ForkCondition::Timestamp(15_000)),
+        _ => ChainSpec::from_spec_id(
+            1,
+            spec_of(network).ok_or_else(|| format!("network {network} not supported"))?,
+        ),
+    };
     let state = pre_state(&case["pre"]);
     let genesis_rlp = parse::<Bytes>(&case["genesisRLP"]);
     let genesis = Block::<TxEnvelope>::decode(&mut genesis_rlp.as_ref()).unwrap();
@@ -158,10 +170,15 @@ fn ethereum_blockchain_tests_sample() {
         eprintln!("skipping: no BlockchainTests at {}", root.display());
         return;
     }
-    let files: Vec<String> = std::env::var("ROLLPROOF_ETHTESTS_FILES").map_or_else(
-        |_| SAMPLE.iter().map(|s| s.to_string()).collect(),
-        |list| list.split(',').map(str::to_string).collect(),
-    );
+    let files: Vec<String> = match std::env::var("ROLLPROOF_ETHTESTS_FILES") {
+        Ok(list) if list == "all" => {
+            let mut files = Vec::new();
+            collect_json(&root, &root, &mut files);
+            files
+        }
+        Ok(list) => list.split(',').map(str::to_string).collect(),
+        Err(_) => SAMPLE.iter().map(|s| s.to_string()).collect(),
+    };
     let (mut cases, mut blocks, mut skipped, mut failed) = (0, 0, 0, 0);
     std::panic::set_hook(Box::new(|_| {}));
     for file in &files {
@@ -192,4 +209,25 @@ fn ethereum_blockchain_tests_sample() {
     );
     assert_eq!(failed, 0);
     assert!(cases > 0);
+}
+
+/// Every `.json` file under `dir`, relative to `root`, sorted.
+fn collect_json(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            collect_json(root, &path, out);
+        } else if path.extension().is_some_and(|e| e == "json") {
+            out.push(
+                path.strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
+        }
+    }
 }
