@@ -47,7 +47,8 @@ impl BlockContext {
     }
 }
 
-/// What a chunk proof attests: the chunk's state transition and block contexts.
+/// What a chunk proof attests: the chunk's state transition, block contexts and blockhash
+/// lineage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkInfo {
     /// EIP-155 chain id of every transaction in the chunk.
@@ -70,6 +71,10 @@ pub struct ChunkInfo {
     pub initial_block_number: u64,
     /// One context per block, in block order.
     pub block_ctxs: Vec<BlockContext>,
+    /// Hash of the last block of the previous chunk.
+    pub prev_blockhash: B256,
+    /// Hash of the last block of this chunk.
+    pub post_blockhash: B256,
 }
 
 impl ChunkInfo {
@@ -82,9 +87,10 @@ impl ChunkInfo {
 
 impl PublicInputs for ChunkInfo {
     /// version ‖ chain_id ‖ prev_state_root ‖ post_state_root ‖ withdraw_root ‖ tx_data_digest ‖
-    /// prev_msg_queue_hash ‖ post_msg_queue_hash ‖ initial_block_number ‖ block contexts.
+    /// prev_msg_queue_hash ‖ post_msg_queue_hash ‖ initial_block_number ‖ block contexts ‖
+    /// prev_blockhash ‖ post_blockhash (the galileo and galileoV2 layout; integers big-endian).
     fn pi_bytes(&self, version: u8) -> Vec<u8> {
-        let len = 1 + 8 + 32 * 6 + 8 + BLOCK_CONTEXT_SIZE * self.block_ctxs.len();
+        let len = 1 + 8 + 32 * 6 + 8 + BLOCK_CONTEXT_SIZE * self.block_ctxs.len() + 32 * 2;
         let mut w = PiWriter::with_capacity(len);
         w.u8(version)
             .u64(self.chain_id)
@@ -98,6 +104,7 @@ impl PublicInputs for ChunkInfo {
         for ctx in &self.block_ctxs {
             ctx.write(&mut w);
         }
+        w.b256(&self.prev_blockhash).b256(&self.post_blockhash);
         w.finish()
     }
 }
@@ -105,7 +112,8 @@ impl PublicInputs for ChunkInfo {
 impl Chained for ChunkInfo {
     const KIND: InfoKind = InfoKind::Chunk;
 
-    /// Same chain id; state root, message-queue hash and block number continue from `prev`.
+    /// Same chain id; state root, message-queue hash, blockhash and block number continue from
+    /// `prev`.
     fn check_follows(&self, prev: &Self) -> Result<(), ChainError> {
         same_chain_id(prev.chain_id, self.chain_id)?;
         same_hash(
@@ -117,6 +125,11 @@ impl Chained for ChunkInfo {
             HashField::PrevMsgQueueHash,
             prev.post_msg_queue_hash,
             self.prev_msg_queue_hash,
+        )?;
+        same_hash(
+            HashField::PrevBlockhash,
+            prev.post_blockhash,
+            self.prev_blockhash,
         )?;
         let expected = prev
             .next_block_number()

@@ -152,6 +152,8 @@ pub enum HashField {
     PrevStateRoot,
     /// Chunk or batch `prev_msg_queue_hash` == predecessor's `post_msg_queue_hash`.
     PrevMsgQueueHash,
+    /// Chunk `prev_blockhash` == previous chunk's `post_blockhash`.
+    PrevBlockhash,
     /// Batch `parent_state_root` == previous batch's `state_root`.
     ParentStateRoot,
     /// Batch `parent_batch_hash` == previous batch's `batch_hash`.
@@ -163,6 +165,7 @@ impl fmt::Display for HashField {
         f.write_str(match self {
             Self::PrevStateRoot => "prev_state_root",
             Self::PrevMsgQueueHash => "prev_msg_queue_hash",
+            Self::PrevBlockhash => "prev_blockhash",
             Self::ParentStateRoot => "parent_state_root",
             Self::ParentBatchHash => "parent_batch_hash",
         })

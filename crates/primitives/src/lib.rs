@@ -14,8 +14,9 @@
 //!   byte layouts the chunk, batch and bundle proofs commit to, through the [`PublicInputs`]
 //!   trait (`pi_bytes`, `pi_hash`), versioned by [`PiVersion`] (fork + [`Domain`]).
 //! - **Chaining** ([`Chained`], [`check_chain`], [`ChainError`]): consecutive chunks and
-//!   batches must link up (chain id, state roots, batch hashes, message-queue hashes, block
-//!   numbers); [`BundleInfo::from_batches`] and [`bundle_hash`] build the bundle level.
+//!   batches must link up (chain id, state roots, batch hashes, message-queue hashes, chunk
+//!   blockhashes, block numbers); [`BundleInfo::from_batches`] and [`bundle_hash`] build the
+//!   bundle level.
 //!
 //! Main entry points: `ForkSchedule::from_genesis_json(json)?.fork_at(number, timestamp)?`, then
 //! `info.pi_hash(PiVersion::new(fork, Domain::Rollup).byte())` on a chunk, batch or bundle info:

@@ -6,7 +6,8 @@ use rollproof_primitives::{
 
 use crate::{sample_batch, sample_chunk};
 
-/// A chunk that correctly follows `prev` (new roots and hashes derived from `seed`).
+/// A chunk that correctly follows `prev` (new roots and hashes, blockhash included, derived from
+/// `seed`).
 fn next_chunk(prev: &ChunkInfo, seed: u8) -> ChunkInfo {
     ChunkInfo {
         prev_state_root: prev.post_state_root,
@@ -17,6 +18,8 @@ fn next_chunk(prev: &ChunkInfo, seed: u8) -> ChunkInfo {
         post_msg_queue_hash: B256::repeat_byte(seed.wrapping_add(3)),
         initial_block_number: prev.initial_block_number + prev.block_ctxs.len() as u64,
         block_ctxs: prev.block_ctxs[..1].to_vec(),
+        prev_blockhash: prev.post_blockhash,
+        post_blockhash: B256::repeat_byte(seed.wrapping_add(4)),
         ..prev.clone()
     }
 }
@@ -94,6 +97,17 @@ fn each_broken_chunk_field_is_named() {
             field: HashField::PrevMsgQueueHash,
             expected: a.post_msg_queue_hash,
             found: a.prev_msg_queue_hash,
+        })
+    );
+
+    let mut bad = b.clone();
+    bad.prev_blockhash = a.prev_blockhash;
+    assert_eq!(
+        bad.check_follows(&a),
+        Err(ChainError::Hash {
+            field: HashField::PrevBlockhash,
+            expected: a.post_blockhash,
+            found: a.prev_blockhash,
         })
     );
 

@@ -47,6 +47,8 @@ pub fn sample_chunk() -> ChunkInfo {
                 num_l1_msgs: 0xfffe,
             },
         ],
+        prev_blockhash: B256::repeat_byte(0x77),
+        post_blockhash: B256::repeat_byte(0x88),
     }
 }
 

@@ -35,6 +35,8 @@ fn expected_chunk_pi(version: u8) -> Vec<u8> {
     pi.extend([0xff; 8]);
     pi.extend([0x00, 0x00]);
     pi.extend([0xff, 0xfe]);
+    pi.extend([0x77; 32]); // prev_blockhash
+    pi.extend([0x88; 32]); // post_blockhash
     pi
 }
 
@@ -62,12 +64,13 @@ fn chunk_layout() {
     let version = PiVersion::new(ForkName::Galileo, Domain::Rollup).byte();
     assert_eq!(version, 9);
     let expected = expected_chunk_pi(9);
-    assert_eq!(expected.len(), 1 + 8 + 32 * 6 + 8 + 2 * 52);
+    assert_eq!(expected.len(), 1 + 8 + 32 * 6 + 8 + 2 * 52 + 32 * 2);
+    assert_eq!(expected.len(), 377);
     assert_eq!(chunk.pi_bytes(version), expected);
     assert_eq!(chunk.pi_hash(version).0, tiny_keccak256(&expected));
     assert_eq!(
         chunk.pi_hash(version),
-        hex32("0x1892db92e9eb89cfbb59bbb760d3d549e4a8054aec2c7015362dec355f8fdd82")
+        hex32("0x32431370c9193891cd50ffd0f53e25946f988a4bfa582a29d1d84ef3a901e75f")
     );
 }
 
@@ -81,10 +84,16 @@ fn chunk_pi_depends_on_version_but_not_tx_data_length() {
     assert_eq!(longer.pi_bytes(9), chunk.pi_bytes(9));
     let mut no_blocks = chunk.clone();
     no_blocks.block_ctxs.clear();
+    let full = expected_chunk_pi(9);
+    let head = 1 + 8 + 32 * 6 + 8;
+    let tail = full.len() - 32 * 2;
     assert_eq!(
         no_blocks.pi_bytes(9),
-        expected_chunk_pi(9)[..1 + 8 + 32 * 6 + 8]
+        [&full[..head], &full[tail..]].concat()
     );
+    let mut other_post_blockhash = chunk.clone();
+    other_post_blockhash.post_blockhash = B256::ZERO;
+    assert_ne!(other_post_blockhash.pi_hash(9), chunk.pi_hash(9));
 }
 
 #[test]

@@ -2,9 +2,10 @@
 
 use proptest::prelude::*;
 use rollproof_primitives::{
-    check_chain, BatchInfo, BlockContext, BundleInfo, ChunkInfo, ForkName, ProofsReadyStatus,
-    ProverProviderType, ProverTaskFailureType, ProverTaskStatus, ProvingStatus, PublicInputs,
-    RollupStatus, SubmitFailureType, SubmitProofStatus, TaskType, B256, U256,
+    check_chain, BatchInfo, BlockContext, BundleInfo, ChainError, ChunkInfo, ForkName, HashField,
+    InfoKind, ProofsReadyStatus, ProverProviderType, ProverTaskFailureType, ProverTaskStatus,
+    ProvingStatus, PublicInputs, RollupStatus, SubmitFailureType, SubmitProofStatus, TaskType,
+    B256, U256,
 };
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -35,6 +36,8 @@ fn chunk_json_shape() {
                 "num_txs": 258,
                 "num_l1_msgs": 3,
             }],
+            "prev_blockhash": h(0x77),
+            "post_blockhash": h(0x88),
         })
     );
 }
@@ -85,9 +88,17 @@ fn chunk() -> impl Strategy<Value = ChunkInfo> {
         any::<u64>(),
         any::<u64>(),
         prop::collection::vec(block_ctx(), 0..5),
+        [b256(), b256()],
     )
         .prop_map(
-            |(chain_id, [a, b, c, d, e, f], tx_data_length, initial_block_number, block_ctxs)| {
+            |(
+                chain_id,
+                [a, b, c, d, e, f],
+                tx_data_length,
+                initial_block_number,
+                block_ctxs,
+                [g, h],
+            )| {
                 ChunkInfo {
                     chain_id,
                     prev_state_root: a,
@@ -99,6 +110,8 @@ fn chunk() -> impl Strategy<Value = ChunkInfo> {
                     tx_data_length,
                     initial_block_number,
                     block_ctxs,
+                    prev_blockhash: g,
+                    post_blockhash: h,
                 }
             },
         )
@@ -191,8 +204,10 @@ proptest! {
     #[test]
     fn pi_lengths_and_hashes(chunk in chunk(), batch in batch(), bundle in bundle(), version in any::<u8>()) {
         let bytes = chunk.pi_bytes(version);
-        prop_assert_eq!(bytes.len(), 1 + 8 + 32 * 6 + 8 + 52 * chunk.block_ctxs.len());
+        prop_assert_eq!(bytes.len(), 1 + 8 + 32 * 6 + 8 + 52 * chunk.block_ctxs.len() + 32 * 2);
         prop_assert_eq!(bytes[0], version);
+        prop_assert_eq!(&bytes[bytes.len() - 64..bytes.len() - 32], chunk.prev_blockhash.as_slice());
+        prop_assert_eq!(&bytes[bytes.len() - 32..], chunk.post_blockhash.as_slice());
         prop_assert_eq!(chunk.pi_hash(version).0, tiny_keccak256(&bytes));
 
         let bytes = batch.pi_bytes(version);
@@ -215,5 +230,77 @@ proptest! {
                 && w[1].prev_msg_queue_hash == w[0].post_msg_queue_hash
         });
         prop_assert_eq!(check_chain(&batches).is_ok(), links_hold);
+    }
+
+    #[test]
+    fn a_chunk_list_chains_only_if_every_link_holds(
+        mut chunks in prop::collection::vec(chunk(), 1..4),
+        links in prop::collection::vec(any::<[bool; 5]>(), 3),
+    ) {
+        chunks[0].initial_block_number >>= 1; // room for the following chunks' blocks
+        for i in 1..chunks.len() {
+            let prev = chunks[i - 1].clone();
+            let [same_id, state_root, mq_hash, blockhash, block_number] = links[i - 1];
+            let chunk = &mut chunks[i];
+            if same_id {
+                chunk.chain_id = prev.chain_id;
+            }
+            if state_root {
+                chunk.prev_state_root = prev.post_state_root;
+            }
+            if mq_hash {
+                chunk.prev_msg_queue_hash = prev.post_msg_queue_hash;
+            }
+            if blockhash {
+                chunk.prev_blockhash = prev.post_blockhash;
+            }
+            if block_number {
+                chunk.initial_block_number = prev.next_block_number().unwrap();
+            }
+        }
+        let links_hold = chunks.windows(2).all(|w| {
+            w[1].chain_id == w[0].chain_id
+                && w[1].prev_state_root == w[0].post_state_root
+                && w[1].prev_msg_queue_hash == w[0].post_msg_queue_hash
+                && w[1].prev_blockhash == w[0].post_blockhash
+                && w[0].next_block_number() == Some(w[1].initial_block_number)
+        });
+        prop_assert_eq!(check_chain(&chunks).is_ok(), links_hold);
+    }
+
+    #[test]
+    fn a_broken_blockhash_link_is_named(
+        mut chunks in prop::collection::vec(chunk(), 2..5),
+        at in any::<prop::sample::Index>(),
+        wrong in b256(),
+    ) {
+        chunks[0].initial_block_number >>= 1;
+        for i in 1..chunks.len() {
+            let prev = chunks[i - 1].clone();
+            let chunk = &mut chunks[i];
+            chunk.chain_id = prev.chain_id;
+            chunk.prev_state_root = prev.post_state_root;
+            chunk.prev_msg_queue_hash = prev.post_msg_queue_hash;
+            chunk.prev_blockhash = prev.post_blockhash;
+            chunk.initial_block_number = prev.next_block_number().unwrap();
+        }
+        prop_assert_eq!(check_chain(&chunks), Ok(()));
+
+        let index = 1 + at.index(chunks.len() - 1);
+        let expected = chunks[index - 1].post_blockhash;
+        prop_assume!(wrong != expected);
+        chunks[index].prev_blockhash = wrong;
+        prop_assert_eq!(
+            check_chain(&chunks),
+            Err(ChainError::At {
+                kind: InfoKind::Chunk,
+                index,
+                mismatch: Box::new(ChainError::Hash {
+                    field: HashField::PrevBlockhash,
+                    expected,
+                    found: wrong,
+                }),
+            })
+        );
     }
 }

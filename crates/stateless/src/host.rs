@@ -1,0 +1,522 @@
+//! Host-side witness generation (feature `host`): execute a block over a full in-memory state,
+//! record every account, slot, code and BLOCKHASH it touches, and prove them with alloy-trie's
+//! `HashBuilder` + `ProofRetainer` into an [`ExecutionWitness`].
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    string::{String, ToString},
+    vec::Vec,
+};
+
+use alloy_consensus::{
+    proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
+    transaction::{Recovered, SignerRecoverable},
+    Block, Header, TxEnvelope, TxReceipt,
+};
+use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
+use alloy_hardforks::EthereumHardforks;
+use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
+use alloy_rlp::Decodable;
+use alloy_trie::{proof::ProofRetainer, HashBuilder, Nibbles};
+use revm::{
+    database::BundleState,
+    database_interface::DBErrorMarker,
+    primitives::{StorageKey, StorageValue, KECCAK_EMPTY},
+    state::{AccountInfo, Bytecode},
+    Database,
+};
+
+use crate::{
+    chain::ChainSpec,
+    execute::{bundle_changes, execute_block},
+    state::{slot_key, AccountChange, StateAccount},
+    trie::EMPTY_ROOT_HASH,
+    witness::ExecutionWitness,
+};
+
+/// One account of the full state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostAccount {
+    /// Nonce.
+    pub nonce: u64,
+    /// Balance in wei.
+    pub balance: U256,
+    /// Bytecode (empty for externally owned accounts).
+    pub code: Bytes,
+    /// Non-zero storage slots.
+    pub storage: BTreeMap<U256, U256>,
+}
+
+impl HostAccount {
+    /// keccak256 of the code ([`KECCAK_EMPTY`] when there is none).
+    pub fn code_hash(&self) -> B256 {
+        if self.code.is_empty() {
+            KECCAK_EMPTY
+        } else {
+            keccak256(&self.code)
+        }
+    }
+}
+
+/// A full in-memory world state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostState {
+    /// Every existing account.
+    pub accounts: BTreeMap<Address, HostAccount>,
+}
+
+/// Why witness generation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum HostError {
+    /// No parent header was given.
+    #[error("no ancestor headers: the parent is needed")]
+    NoParent,
+    /// BLOCKHASH asked for a block the ancestors do not contain.
+    #[error("no ancestor header for block {0}")]
+    MissingHeader(u64),
+    /// A transaction signature does not recover.
+    #[error("transaction {0}: signature does not recover")]
+    InvalidSignature(usize),
+    /// Execution rejected the block.
+    #[error("execution: {0}")]
+    Execution(String),
+}
+
+impl DBErrorMarker for HostError {}
+
+/// What executing a block on the host produced: the header fields that commit to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockOutcome {
+    /// Gas used.
+    pub gas_used: u64,
+    /// Blob gas used (`Some` from Cancun).
+    pub blob_gas_used: Option<u64>,
+    /// Receipts root.
+    pub receipts_root: B256,
+    /// Logs bloom.
+    pub logs_bloom: Bloom,
+    /// Requests hash (`Some` from Prague).
+    pub requests_hash: Option<B256>,
+    /// Post-state root.
+    pub state_root: B256,
+}
+
+impl BlockOutcome {
+    /// Writes the outcome into `header` (to build a valid block from a template).
+    pub fn seal(&self, header: &mut Header) {
+        header.gas_used = self.gas_used;
+        header.blob_gas_used = self.blob_gas_used;
+        header.receipts_root = self.receipts_root;
+        header.logs_bloom = self.logs_bloom;
+        header.requests_hash = self.requests_hash;
+        header.state_root = self.state_root;
+    }
+}
+
+/// A block's witness, its outcome and the post-state.
+#[derive(Clone, Debug)]
+pub struct GeneratedWitness {
+    /// The witness against the pre-state.
+    pub witness: ExecutionWitness,
+    /// Header fields that execution determines.
+    pub outcome: BlockOutcome,
+    /// The full state after the block.
+    pub post_state: HostState,
+}
+
+impl HostState {
+    /// The state root.
+    pub fn state_root(&self) -> B256 {
+        self.prove_keys(&BTreeSet::new(), &BTreeMap::new()).0
+    }
+
+    /// Executes `block` on top of this state (`ancestors`: consecutive headers ending with the
+    /// parent) and returns the witness, the outcome and the post-state. `extra_slots` are proven
+    /// too (e.g. the withdraw-root slot read after a chunk). The block's own `state_root`,
+    /// `receipts_root`, gas and bloom are not checked here: see [`BlockOutcome::seal`].
+    pub fn generate_witness(
+        &self,
+        chain: &ChainSpec,
+        ancestors: &[Header],
+        block: &Block<TxEnvelope>,
+        extra_slots: &[(Address, U256)],
+    ) -> Result<GeneratedWitness, HostError> {
+        let parent = ancestors.last().ok_or(HostError::NoParent)?;
+        let transactions = block
+            .body
+            .transactions
+            .iter()
+            .enumerate()
+            .map(|(index, tx)| {
+                tx.recover_signer()
+                    .map(|signer| Recovered::new_unchecked(tx.clone(), signer))
+                    .map_err(|_| HostError::InvalidSignature(index))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut recorder = Recorder::new(self, ancestors);
+        let header = &block.header;
+        let (result, bundle) = execute_block(
+            chain,
+            header,
+            &transactions,
+            &block.body.ommers,
+            block.body.withdrawals.as_ref().map(|w| w.as_slice()),
+            &mut recorder,
+        )
+        .map_err(|error| HostError::Execution(error.to_string()))?;
+        let changes = bundle_changes(&bundle);
+
+        // Keys to prove in the pre-state: everything read, everything changed, the extra slots,
+        // and, for deletions, the nearest surviving neighbours.
+        let mut targets: BTreeMap<Address, BTreeSet<U256>> = BTreeMap::new();
+        for address in &recorder.accounts {
+            targets.entry(*address).or_default();
+        }
+        for (address, slots) in &recorder.slots {
+            targets.entry(*address).or_default().extend(slots);
+        }
+        for &(address, slot) in extra_slots {
+            targets.entry(address).or_default().insert(slot);
+        }
+        let mut deleted_accounts = BTreeSet::new();
+        for change in &changes {
+            let slots = targets.entry(change.address).or_default();
+            if change.account.is_none() {
+                deleted_accounts.insert(change.address);
+            }
+            if !change.storage_wiped {
+                slots.extend(change.storage.iter().map(|(slot, _)| *slot));
+            }
+        }
+        let (_, state_nodes) = self.prove_with_deletions(&targets, &deleted_accounts, &changes);
+
+        let post_state = self.apply(&changes, &bundle);
+        let outcome = BlockOutcome {
+            gas_used: result.gas_used,
+            blob_gas_used: chain
+                .is_cancun_active_at_timestamp(header.timestamp)
+                .then_some(result.blob_gas_used),
+            receipts_root: calculate_receipt_root(&result.receipts),
+            logs_bloom: result
+                .receipts
+                .iter()
+                .fold(Bloom::ZERO, |bloom, receipt| bloom | receipt.bloom()),
+            requests_hash: chain
+                .is_prague_active_at_timestamp(header.timestamp)
+                .then(|| result.requests.requests_hash()),
+            state_root: post_state.state_root(),
+        };
+
+        let lowest = recorder
+            .lowest_block_hash
+            .unwrap_or(parent.number)
+            .min(parent.number);
+        let headers = ancestors
+            .iter()
+            .filter(|h| h.number >= lowest)
+            .map(|h| Bytes::from(alloy_rlp::encode(h)))
+            .collect();
+        let mut keys: Vec<Bytes> = Vec::new();
+        for (address, slots) in &targets {
+            keys.push(Bytes::copy_from_slice(address.as_slice()));
+            keys.extend(
+                slots
+                    .iter()
+                    .map(|s| Bytes::from(s.to_be_bytes::<32>().to_vec())),
+            );
+        }
+        Ok(GeneratedWitness {
+            witness: ExecutionWitness {
+                state: state_nodes,
+                codes: recorder.codes.into_values().collect(),
+                keys,
+                headers,
+            },
+            outcome,
+            post_state,
+        })
+    }
+
+    /// Proves `targets` plus the neighbours that deleting `deleted_accounts` and the zeroed
+    /// slots of `changes` need.
+    fn prove_with_deletions(
+        &self,
+        targets: &BTreeMap<Address, BTreeSet<U256>>,
+        deleted_accounts: &BTreeSet<Address>,
+        changes: &[AccountChange],
+    ) -> (B256, Vec<Bytes>) {
+        let mut account_keys: BTreeSet<B256> = targets.keys().map(keccak256).collect();
+        let existing: BTreeSet<B256> = self.accounts.keys().map(keccak256).collect();
+        let deleted: BTreeSet<B256> = deleted_accounts
+            .iter()
+            .map(keccak256)
+            .filter(|k| existing.contains(k))
+            .collect();
+        account_keys.extend(neighbours(&existing, &deleted));
+
+        let mut slot_keys: BTreeMap<Address, BTreeSet<B256>> = targets
+            .iter()
+            .map(|(address, slots)| (*address, slots.iter().map(|s| slot_key(*s)).collect()))
+            .collect();
+        for change in changes {
+            if change.storage_wiped || change.account.is_none() {
+                continue;
+            }
+            let Some(account) = self.accounts.get(&change.address) else {
+                continue;
+            };
+            let existing: BTreeSet<B256> = account.storage.keys().map(|s| slot_key(*s)).collect();
+            let deleted: BTreeSet<B256> = change
+                .storage
+                .iter()
+                .filter(|(slot, value)| value.is_zero() && account.storage.contains_key(slot))
+                .map(|(slot, _)| slot_key(*slot))
+                .collect();
+            slot_keys
+                .entry(change.address)
+                .or_default()
+                .extend(neighbours(&existing, &deleted));
+        }
+        self.prove_keys(&account_keys, &slot_keys)
+    }
+
+    /// The state root and the nodes proving `account_keys` (hashed addresses) and, per
+    /// account, `slot_keys` (hashed slots).
+    fn prove_keys(
+        &self,
+        account_keys: &BTreeSet<B256>,
+        slot_keys: &BTreeMap<Address, BTreeSet<B256>>,
+    ) -> (B256, Vec<Bytes>) {
+        let mut nodes = BTreeSet::new();
+        let mut leaves = Vec::with_capacity(self.accounts.len());
+        for (address, account) in &self.accounts {
+            let slots = slot_keys.get(address);
+            let storage_leaves = account
+                .storage
+                .iter()
+                .filter(|(_, v)| !v.is_zero())
+                .map(|(slot, value)| (slot_key(*slot), alloy_rlp::encode(value)));
+            let (storage_root, storage_nodes) =
+                trie_root(storage_leaves, slots.into_iter().flatten());
+            nodes.extend(storage_nodes);
+            let leaf = StateAccount {
+                nonce: account.nonce,
+                balance: account.balance,
+                storage_root,
+                code_hash: account.code_hash(),
+            };
+            leaves.push((keccak256(address), alloy_rlp::encode(leaf)));
+        }
+        let (root, account_nodes) = trie_root(leaves, account_keys.iter());
+        nodes.extend(account_nodes);
+        (root, nodes.into_iter().collect())
+    }
+
+    /// This state with `changes` applied (codes of new contracts from `bundle`).
+    fn apply(&self, changes: &[AccountChange], bundle: &BundleState) -> HostState {
+        let mut post = self.clone();
+        for change in changes {
+            let Some(fields) = change.account else {
+                post.accounts.remove(&change.address);
+                continue;
+            };
+            let account = post.accounts.entry(change.address).or_default();
+            if change.storage_wiped {
+                account.storage.clear();
+            }
+            account.nonce = fields.nonce;
+            account.balance = fields.balance;
+            if account.code_hash() != fields.code_hash {
+                account.code = if fields.code_hash == KECCAK_EMPTY {
+                    Bytes::new()
+                } else {
+                    bundle
+                        .contracts
+                        .get(&fields.code_hash)
+                        .or_else(|| {
+                            bundle.state[&change.address]
+                                .info
+                                .as_ref()
+                                .and_then(|i| i.code.as_ref())
+                        })
+                        .map(|code| code.original_bytes())
+                        .unwrap_or_default()
+                };
+            }
+            for &(slot, value) in &change.storage {
+                if value.is_zero() {
+                    account.storage.remove(&slot);
+                } else {
+                    account.storage.insert(slot, value);
+                }
+            }
+        }
+        post
+    }
+}
+
+/// For each deleted key, the nearest keys on either side in `existing` that are not deleted:
+/// proving them reveals the child a collapsing branch keeps.
+fn neighbours(existing: &BTreeSet<B256>, deleted: &BTreeSet<B256>) -> Vec<B256> {
+    let mut out = Vec::new();
+    for key in deleted {
+        if let Some(k) = existing.range(..*key).rev().find(|k| !deleted.contains(*k)) {
+            out.push(*k);
+        }
+        if let Some(k) = existing.range(*key..).find(|k| !deleted.contains(*k)) {
+            out.push(*k);
+        }
+    }
+    out
+}
+
+/// Root of the trie of `leaves` (any order) and the nodes proving `targets`.
+fn trie_root<'a>(
+    leaves: impl IntoIterator<Item = (B256, Vec<u8>)>,
+    targets: impl IntoIterator<Item = &'a B256>,
+) -> (B256, Vec<Bytes>) {
+    let mut leaves: Vec<_> = leaves.into_iter().collect();
+    if leaves.is_empty() {
+        return (EMPTY_ROOT_HASH, Vec::new());
+    }
+    leaves.sort_unstable_by_key(|(key, _)| *key);
+    let targets: Vec<Nibbles> = targets.into_iter().map(|k| Nibbles::unpack(k)).collect();
+    let mut builder = HashBuilder::default().with_proof_retainer(ProofRetainer::new(targets));
+    for (key, value) in &leaves {
+        builder.add_leaf(Nibbles::unpack(key), value);
+    }
+    let root = builder.root();
+    let nodes = builder
+        .take_proof_nodes()
+        .into_nodes_sorted()
+        .into_iter()
+        .map(|(_, rlp)| rlp)
+        .collect();
+    (root, nodes)
+}
+
+/// Merges the witnesses of a chunk's consecutive blocks (each against its own pre-state) into
+/// one chunk witness: nodes and codes deduplicated, headers before `first_block` only.
+pub fn merge_witnesses<'a>(
+    first_block: u64,
+    witnesses: impl IntoIterator<Item = &'a ExecutionWitness>,
+) -> ExecutionWitness {
+    let mut state = BTreeSet::new();
+    let mut codes = BTreeSet::new();
+    let mut keys = BTreeSet::new();
+    let mut headers = BTreeMap::new();
+    for witness in witnesses {
+        state.extend(witness.state.iter().cloned());
+        codes.extend(witness.codes.iter().cloned());
+        keys.extend(witness.keys.iter().cloned());
+        for rlp in &witness.headers {
+            if let Ok(header) = Header::decode(&mut rlp.as_ref()) {
+                if header.number < first_block {
+                    headers.insert(header.number, rlp.clone());
+                }
+            }
+        }
+    }
+    ExecutionWitness {
+        state: state.into_iter().collect(),
+        codes: codes.into_iter().collect(),
+        keys: keys.into_iter().collect(),
+        headers: headers.into_values().collect(),
+    }
+}
+
+/// Fills a block template's body commitments (transactions and withdrawals roots, empty
+/// requests hash) before execution.
+pub fn fill_body_roots(block: &mut Block<TxEnvelope>) {
+    block.header.transactions_root = calculate_transaction_root(&block.body.transactions);
+    block.header.withdrawals_root = block
+        .body
+        .withdrawals
+        .as_ref()
+        .map(|w| calculate_withdrawals_root(w));
+    if block.header.requests_hash.is_some() {
+        block.header.requests_hash = Some(EMPTY_REQUESTS_HASH);
+    }
+}
+
+/// The full state as a revm database, recording what execution reads.
+#[derive(Debug)]
+struct Recorder<'a> {
+    state: &'a HostState,
+    codes_by_hash: BTreeMap<B256, Bytes>,
+    hashes: BTreeMap<u64, B256>,
+    accounts: BTreeSet<Address>,
+    slots: BTreeMap<Address, BTreeSet<U256>>,
+    codes: BTreeMap<B256, Bytes>,
+    lowest_block_hash: Option<u64>,
+}
+
+impl<'a> Recorder<'a> {
+    fn new(state: &'a HostState, ancestors: &[Header]) -> Self {
+        Self {
+            state,
+            codes_by_hash: state
+                .accounts
+                .values()
+                .filter(|a| !a.code.is_empty())
+                .map(|a| (a.code_hash(), a.code.clone()))
+                .collect(),
+            hashes: ancestors
+                .iter()
+                .map(|h| (h.number, h.hash_slow()))
+                .collect(),
+            accounts: BTreeSet::new(),
+            slots: BTreeMap::new(),
+            codes: BTreeMap::new(),
+            lowest_block_hash: None,
+        }
+    }
+}
+
+impl Database for Recorder<'_> {
+    type Error = HostError;
+
+    fn basic(&mut self, address: Address) -> Result<Option<AccountInfo>, HostError> {
+        self.accounts.insert(address);
+        Ok(self.state.accounts.get(&address).map(|a| AccountInfo {
+            balance: a.balance,
+            nonce: a.nonce,
+            code_hash: a.code_hash(),
+            code: None,
+            ..Default::default()
+        }))
+    }
+
+    fn code_by_hash(&mut self, code_hash: B256) -> Result<Bytecode, HostError> {
+        if code_hash == KECCAK_EMPTY {
+            return Ok(Bytecode::default());
+        }
+        let code = self
+            .codes_by_hash
+            .get(&code_hash)
+            .cloned()
+            .unwrap_or_default();
+        self.codes.insert(code_hash, code.clone());
+        Ok(Bytecode::new_raw(code))
+    }
+
+    fn storage(&mut self, address: Address, index: StorageKey) -> Result<StorageValue, HostError> {
+        self.accounts.insert(address);
+        self.slots.entry(address).or_default().insert(index);
+        Ok(self
+            .state
+            .accounts
+            .get(&address)
+            .and_then(|a| a.storage.get(&index).copied())
+            .unwrap_or_default())
+    }
+
+    fn block_hash(&mut self, number: u64) -> Result<B256, HostError> {
+        let hash = *self
+            .hashes
+            .get(&number)
+            .ok_or(HostError::MissingHeader(number))?;
+        self.lowest_block_hash = Some(self.lowest_block_hash.map_or(number, |n| n.min(number)));
+        Ok(hash)
+    }
+}
