@@ -26,11 +26,16 @@ use revm::{
     Database,
 };
 
+use rollproof_primitives::ChunkInfo;
+
 use crate::{
     chain::ChainSpec,
+    crypto::NativeCrypto,
+    error::ValidationError,
     execute::{bundle_changes, execute_block},
     state::{slot_key, AccountChange, StateAccount},
     trie::EMPTY_ROOT_HASH,
+    validate::{validate_chunk, ChunkInput},
     witness::ExecutionWitness,
 };
 
@@ -393,6 +398,51 @@ fn trie_root<'a>(
         .map(|(_, rlp)| rlp)
         .collect();
     (root, nodes)
+}
+
+/// Why a self-check failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SelfCheckError {
+    /// Witness generation failed.
+    #[error("witness generation: {0}")]
+    Generate(#[from] HostError),
+    /// Stateless validation rejected the block with its own witness.
+    #[error("stateless validation: {0}")]
+    Validate(#[from] ValidationError),
+    /// Stateless validation and the full state disagree on the post-state root.
+    #[error("post-state root: full state {full}, stateless {stateless}")]
+    RootMismatch {
+        /// Root of the full post-state.
+        full: B256,
+        /// Root stateless validation reached.
+        stateless: B256,
+    },
+}
+
+/// Generates `block`'s witness from the full state, validates the block statelessly with it,
+/// and checks both agree on the post-state root. Returns the generated witness and the chunk
+/// info of the one-block chunk.
+pub fn self_check(
+    chain: &ChainSpec,
+    state: &HostState,
+    ancestors: &[Header],
+    block: &Block<TxEnvelope>,
+) -> Result<(GeneratedWitness, ChunkInfo), SelfCheckError> {
+    let generated = state.generate_witness(chain, ancestors, block, &[])?;
+    let input = ChunkInput {
+        blocks: std::vec![block.clone()],
+        witness: generated.witness.clone(),
+        prev_msg_queue_hash: B256::ZERO,
+        withdraw_root_slot: None,
+    };
+    let info = validate_chunk(chain, &input, &NativeCrypto)?;
+    if info.post_state_root != generated.outcome.state_root {
+        return Err(SelfCheckError::RootMismatch {
+            full: generated.outcome.state_root,
+            stateless: info.post_state_root,
+        });
+    }
+    Ok((generated, info))
 }
 
 /// Merges the witnesses of a chunk's consecutive blocks (each against its own pre-state) into

@@ -18,7 +18,7 @@ use alloy_eips::{
 use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U256};
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{
-    host::{fill_body_roots, merge_witnesses, HostAccount, HostState},
+    host::{fill_body_roots, merge_witnesses, self_check, HostAccount, HostState},
     BlockError, ChainSpec, ChunkInput, DatabaseError, ExecutionWitness, NativeCrypto,
     ValidationError, EMPTY_ROOT_HASH,
 };
@@ -567,4 +567,25 @@ fn cancun_block_on_prague_rules_is_rejected() {
         matches!(result, Err(ValidationError::Block { number: 1, .. })),
         "{result:?}"
     );
+}
+
+#[test]
+fn self_check_agrees_with_the_full_state() {
+    let chain = build_chain();
+    let block = &chain.blocks[2];
+    let state_before = {
+        // Rebuild the pre-state of block 3 by replaying blocks 1 and 2.
+        let mut state = genesis_state(false);
+        for (i, b) in chain.blocks[..2].iter().enumerate() {
+            state = state
+                .generate_witness(&chain.spec, &chain.headers[..=i], b, &[])
+                .unwrap()
+                .post_state;
+        }
+        state
+    };
+    let (generated, info) =
+        self_check(&chain.spec, &state_before, &chain.headers[..3], block).unwrap();
+    assert_eq!(generated.outcome.state_root, block.header.state_root);
+    assert_eq!(info.post_state_root, block.header.state_root);
 }
