@@ -19,6 +19,17 @@ step "PostgreSQL for the database tests (scripts/postgres.sh)"
 ROLLPROOF_TEST_PG_URL=$(scripts/postgres.sh)
 export ROLLPROOF_TEST_PG_URL
 
+step "shared Ethereum test fixtures"
+if [ -z "${ROLLPROOF_ETHTESTS:-}" ]; then
+    # Beside the repository (or a parent), else anywhere near the top of the file system.
+    for dir in "$PWD/.." "$PWD/../.." /work /; do
+        found=$(find "$dir" -maxdepth 5 \( -path /proc -o -path /sys \) -prune -o -type d \
+            -path '*/shared/fixtures/ethereum-tests/BlockchainTests' -print -quit 2>/dev/null || true)
+        if [ -n "$found" ]; then export ROLLPROOF_ETHTESTS=$found; break; fi
+    done
+fi
+echo "ROLLPROOF_ETHTESTS=${ROLLPROOF_ETHTESTS:-(not found: the fixture tests will say NOT RUN)}" >&2
+
 # Build the tests first: clippy then reuses the compiled dependencies instead of checking them
 # all again (a cold check of the OpenVM stack costs minutes on 2 cores).
 step "cargo test --workspace --no-run"
