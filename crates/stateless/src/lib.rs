@@ -17,6 +17,8 @@
 //!   post-state root, returning its [`ChunkInfo`](rollproof_primitives::ChunkInfo); failures are
 //!   [`ValidationError`]s naming the block and the check.
 //! - [`crypto`]: keccak and sender recovery behind [`Crypto`] (native: [`NativeCrypto`]).
+//! - [`codec`]: [`ChunkWitness`] (chain id, fork, chunk input) and its versioned binary
+//!   encoding, the chunk guest's input.
 //! - `host` (feature `host`): witness generation from a full in-memory state.
 //!
 //! Entry point: [`validate_chunk`] over a [`ChunkInput`] (blocks + [`ExecutionWitness`]).
@@ -27,6 +29,7 @@ extern crate alloc;
 extern crate std;
 
 pub mod chain;
+pub mod codec;
 pub mod crypto;
 pub mod database;
 pub mod error;
@@ -39,6 +42,7 @@ pub mod validate;
 pub mod witness;
 
 pub use chain::ChainSpec;
+pub use codec::{ChunkWitness, CodecError, CHUNK_WITNESS_VERSION};
 pub use crypto::{Crypto, NativeCrypto};
 pub use database::{DatabaseError, WitnessDatabase};
 pub use error::{BlockError, ValidationError};

@@ -19,8 +19,8 @@ use alloy_primitives::{address, b256, keccak256, Address, Bytes, TxKind, B256, U
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{
     host::{fill_body_roots, merge_witnesses, self_check, HostAccount, HostState},
-    BlockError, ChainSpec, ChunkInput, DatabaseError, ExecutionWitness, NativeCrypto,
-    ValidationError, EMPTY_ROOT_HASH,
+    BlockError, ChainSpec, ChunkInput, ChunkWitness, CodecError, DatabaseError, ExecutionWitness,
+    NativeCrypto, ValidationError, CHUNK_WITNESS_VERSION, EMPTY_ROOT_HASH,
 };
 
 const CHAIN_ID: u64 = 534_352;
@@ -588,4 +588,68 @@ fn self_check_agrees_with_the_full_state() {
         self_check(&chain.spec, &state_before, &chain.headers[..3], block).unwrap();
     assert_eq!(generated.outcome.state_root, block.header.state_root);
     assert_eq!(info.post_state_root, block.header.state_root);
+}
+
+#[test]
+fn chunk_witness_round_trips_through_its_binary_encoding() {
+    let chain = build_chain();
+    let mut input = chain.chunk(1..=3);
+    input.withdraw_root_slot = Some((STORE, U256::from(3)));
+    let witness = ChunkWitness {
+        chain_id: CHAIN_ID,
+        fork: ForkName::Galileo,
+        input,
+    };
+    let bytes = witness.encode();
+    assert_eq!(bytes[0], CHUNK_WITNESS_VERSION);
+    let decoded = ChunkWitness::decode(&bytes).unwrap();
+    assert_eq!(decoded.encode(), bytes);
+    assert_eq!(decoded.input.blocks, witness.input.blocks);
+    assert_eq!(decoded.input.witness, witness.input.witness);
+    assert_eq!(
+        decoded.input.withdraw_root_slot,
+        witness.input.withdraw_root_slot
+    );
+    let info = decoded.validate(&NativeCrypto).unwrap();
+    assert_eq!(info, witness.validate(&NativeCrypto).unwrap());
+    assert_eq!(info.post_state_root, chain.headers[3].state_root);
+}
+
+#[test]
+fn malformed_chunk_witness_bytes_are_typed_errors() {
+    let chain = build_chain();
+    let bytes = ChunkWitness {
+        chain_id: CHAIN_ID,
+        fork: ForkName::GalileoV2,
+        input: chain.chunk(1..=1),
+    }
+    .encode();
+    assert_eq!(ChunkWitness::decode(&[]).unwrap_err(), CodecError::Empty);
+    let mut wrong_version = bytes.clone();
+    wrong_version[0] = 9;
+    assert_eq!(
+        ChunkWitness::decode(&wrong_version).unwrap_err(),
+        CodecError::UnsupportedVersion {
+            found: 9,
+            supported: CHUNK_WITNESS_VERSION
+        }
+    );
+    assert!(matches!(
+        ChunkWitness::decode(&bytes[..bytes.len() - 1]).unwrap_err(),
+        CodecError::Rlp(_)
+    ));
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert_eq!(
+        ChunkWitness::decode(&trailing).unwrap_err(),
+        CodecError::TrailingBytes(1)
+    );
+    // "galileov2" -> "galileov3": same length, unknown fork.
+    let at = bytes.windows(9).position(|w| w == b"galileov2").unwrap();
+    let mut unknown = bytes.clone();
+    unknown[at + 8] = b'3';
+    assert_eq!(
+        ChunkWitness::decode(&unknown).unwrap_err(),
+        CodecError::UnknownFork("galileov3".into())
+    );
 }
