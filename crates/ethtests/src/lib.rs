@@ -9,8 +9,12 @@
 //!   ([`run_suite`]), per-case reports and the [`Summary`] whose last line is
 //!   `N passed, M failed, K skipped`.
 //!
+//! - [`bench`]: plain execution vs stateless validation vs witness generation, on synthetic
+//!   30M-gas blocks and fixture blocks (`ethtests bench`).
+//!
 //! Entry point: the `ethtests` binary (`ethtests --help`), or [`run_suite`] from tests.
 
+pub mod bench;
 pub mod fixture;
 pub mod runner;
 pub mod suite;

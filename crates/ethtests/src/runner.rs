@@ -79,7 +79,24 @@ pub fn chain_spec(network: &str) -> Option<ChainSpec> {
 
 /// Runs one case. Never panics: a panic inside execution is caught and reported as a failure.
 pub fn run_case(case: &TestCase) -> CaseOutcome {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| run_case_inner(case))) {
+    run_case_with(case, &mut |_| {})
+}
+
+/// A valid block of a case, as it was imported: what a benchmark needs to replay it.
+pub struct ImportedBlock<'a> {
+    /// The rules.
+    pub chain: &'a ChainSpec,
+    /// The full state before the block.
+    pub pre_state: &'a HostState,
+    /// Ancestor headers, oldest first, ending with the parent.
+    pub ancestors: &'a [Header],
+    /// The block.
+    pub block: &'a Block<TxEnvelope>,
+}
+
+/// [`run_case`], calling `on_valid` for each valid block after it validated.
+pub fn run_case_with(case: &TestCase, on_valid: &mut dyn FnMut(ImportedBlock<'_>)) -> CaseOutcome {
+    match std::panic::catch_unwind(AssertUnwindSafe(|| run_case_inner(case, on_valid))) {
         Ok(outcome) => outcome,
         Err(panic) => CaseOutcome::Failed {
             block: None,
@@ -103,7 +120,7 @@ fn fail(block: Option<usize>, reason: impl Into<String>) -> CaseOutcome {
     }
 }
 
-fn run_case_inner(case: &TestCase) -> CaseOutcome {
+fn run_case_inner(case: &TestCase, on_valid: &mut dyn FnMut(ImportedBlock<'_>)) -> CaseOutcome {
     let Some(chain) = chain_spec(&case.network) else {
         return CaseOutcome::Skipped {
             reason: format!("network {} is not supported", case.network),
@@ -136,7 +153,8 @@ fn run_case_inner(case: &TestCase) -> CaseOutcome {
         let invalid = entry.expect_exception.is_some();
         let outcome = import_block(&chain, &known, entry.rlp.as_ref());
         match (outcome, invalid) {
-            (Ok((header, post_state)), false) => {
+            (Ok(imported), false) => {
+                let header = &imported.block.header;
                 let hash = header.hash_slow();
                 if let Some(expected) = &entry.block_header {
                     if header.state_root != expected.state_root || hash != expected.hash {
@@ -149,7 +167,13 @@ fn run_case_inner(case: &TestCase) -> CaseOutcome {
                         );
                     }
                 }
-                known.insert(hash, (header, post_state));
+                on_valid(ImportedBlock {
+                    chain: &chain,
+                    pre_state: &known[&header.parent_hash].1,
+                    ancestors: &imported.ancestors,
+                    block: &imported.block,
+                });
+                known.insert(hash, (imported.block.header, imported.post_state));
                 validated += 1;
             }
             (Err(reason), true) => rejected.push((index, reason)),
@@ -177,13 +201,20 @@ fn run_case_inner(case: &TestCase) -> CaseOutcome {
     }
 }
 
+/// A block that validated, with what it was validated against and its post-state.
+struct Validated {
+    block: Block<TxEnvelope>,
+    ancestors: Vec<Header>,
+    post_state: HostState,
+}
+
 /// Decodes a block, generates its witness on the full state of its parent and validates it
-/// statelessly. Returns the header and the post-state, or why the block is rejected.
+/// statelessly from the witness alone, or says why the block is rejected.
 fn import_block(
     chain: &ChainSpec,
     known: &BTreeMap<B256, (Header, HostState)>,
     rlp: &[u8],
-) -> Result<(Header, HostState), String> {
+) -> Result<Validated, String> {
     let block = Block::<TxEnvelope>::decode(&mut &rlp[..])
         .map_err(|error| format!("block RLP does not decode: {error}"))?;
     let (_, state) = known
@@ -201,14 +232,18 @@ fn import_block(
     };
     let info = validate_chunk(chain, &input, &NativeCrypto)
         .map_err(|error| format!("validation: {error}"))?;
-    let [block] = <[_; 1]>::try_from(input.blocks).expect("one block in, one block out");
     if info.post_state_root != generated.outcome.state_root {
         return Err(format!(
             "stateless root {} differs from the full state's {}",
             info.post_state_root, generated.outcome.state_root
         ));
     }
-    Ok((block.header, generated.post_state))
+    let [block] = <[_; 1]>::try_from(input.blocks).expect("one block in, one block out");
+    Ok(Validated {
+        block,
+        ancestors,
+        post_state: generated.post_state,
+    })
 }
 
 /// The known headers from the oldest to `parent` (inclusive).

@@ -165,6 +165,13 @@ pub enum BlockError {
         /// Position in the block.
         index: usize,
     },
+    /// More transactions than the chunk public inputs can count (a block context holds the
+    /// count as a u16).
+    #[error("{count} transactions: a block may hold at most 65535")]
+    TooManyTransactions {
+        /// The block's transaction count.
+        count: usize,
+    },
     /// A transaction signature does not recover.
     #[error("transaction {index}: signature does not recover")]
     InvalidSignature {

@@ -19,7 +19,7 @@ use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
 use alloy_rlp::Decodable;
 use alloy_trie::{proof::ProofRetainer, HashBuilder, Nibbles};
 use revm::{
-    database::BundleState,
+    database::{BundleState, CacheDB, EmptyDB},
     database_interface::DBErrorMarker,
     primitives::{StorageKey, StorageValue, KECCAK_EMPTY},
     state::{AccountInfo, Bytecode},
@@ -315,6 +315,35 @@ impl HostState {
         let (root, account_nodes) = trie_root(leaves, account_keys.iter());
         nodes.extend(account_nodes);
         (root, nodes.into_iter().collect())
+    }
+
+    /// This state as a plain in-memory revm database (no witness, no recording), with the
+    /// `ancestors`' hashes for BLOCKHASH: the baseline a full node executes against.
+    pub fn to_revm_db(&self, ancestors: &[Header]) -> CacheDB<EmptyDB> {
+        let mut db = CacheDB::new(EmptyDB::default());
+        for (address, account) in &self.accounts {
+            let code = (!account.code.is_empty()).then(|| Bytecode::new_raw(account.code.clone()));
+            db.insert_account_info(
+                *address,
+                AccountInfo {
+                    balance: account.balance,
+                    nonce: account.nonce,
+                    code_hash: account.code_hash(),
+                    code,
+                    ..Default::default()
+                },
+            );
+            for (slot, value) in &account.storage {
+                db.insert_account_storage(*address, *slot, *value)
+                    .expect("the cache database never fails");
+            }
+        }
+        for header in ancestors {
+            db.cache
+                .block_hashes
+                .insert(U256::from(header.number), header.hash_slow());
+        }
+        db
     }
 
     /// This state with `changes` applied (codes of new contracts from `bundle`).

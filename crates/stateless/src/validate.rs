@@ -86,11 +86,16 @@ pub fn validate_chunk<C: Crypto>(
         )
         .map_err(|error| ValidationError::Block { number, error })?;
         db.insert_block_hash(number, hash);
+        let count = block.body.transactions.len();
+        let num_txs = u16::try_from(count).map_err(|_| ValidationError::Block {
+            number,
+            error: BlockError::TooManyTransactions { count },
+        })?;
         block_ctxs.push(BlockContext {
             timestamp: block.header.timestamp,
             base_fee: U256::from(block.header.base_fee_per_gas.unwrap_or_default()),
             gas_limit: block.header.gas_limit,
-            num_txs: block.body.transactions.len() as u16,
+            num_txs,
             num_l1_msgs: 0,
         });
         parent = block.header.clone();

@@ -109,8 +109,10 @@ impl GuestProgram {
 
     fn guest_options(&self) -> GuestOptions {
         let mut remaps = Vec::new();
-        if let Some(workspace) = self.dir.parent() {
-            remaps.push((workspace.to_path_buf(), "/rollproof/circuits"));
+        // Guests compile crates from the whole repository (stateless, primitives): map its root
+        // (`crates/circuits/<guest>/../../..`) so builds from different checkouts match.
+        if let Some(repo) = self.dir.ancestors().nth(3) {
+            remaps.push((repo.to_path_buf(), "/rollproof"));
         }
         if let Some(cargo_home) = cargo_home() {
             remaps.push((cargo_home, "/cargo"));

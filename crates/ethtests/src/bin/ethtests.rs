@@ -9,10 +9,13 @@ use std::{
 use anyhow::{bail, Context};
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
+use rollproof_devnet::TxKindGen;
 use rollproof_ethtests::{
+    bench::{fixture_blocks, measure_all, synthetic_block},
     fixture::{default_root, discover},
     run_suite, CaseOutcome, CaseReport, Observer, SuiteOptions,
 };
+use rollproof_primitives::ForkName;
 
 /// Runs BlockchainTests fixtures (files or folders) block by block: generates each block's
 /// execution witness from the full pre-state, validates the block statelessly from the witness
@@ -20,7 +23,43 @@ use rollproof_ethtests::{
 /// head. Prints one line per failure or skip and, last, `N passed, M failed, K skipped`.
 /// Exits non-zero when a case fails for a reason not listed as known (EIP-7610).
 #[derive(Debug, Parser)]
-#[command(version)]
+#[command(version, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    run: Args,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Benchmark: plain revm execution over the full in-memory state vs stateless validation
+    /// (witness decode + trie reveal + execution + post-state root) vs witness generation, on
+    /// synthetic full blocks (ETH and ERC-20 transfers) and on fixture blocks. Prints a table
+    /// with times, Mgas/s and the stateless/plain ratio. Build with --release for real numbers.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// Gas of each synthetic block.
+    #[arg(long, default_value_t = 30_000_000)]
+    gas: u64,
+    /// Runs per measurement; the fastest counts.
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    /// Fork rules of the synthetic blocks (galileo = Cancun, galileoV2 = Prague).
+    #[arg(long, default_value = "galileo")]
+    fork: ForkName,
+    /// Fixture files or folders for the fixture workload (default: the shared fixtures).
+    #[arg(long)]
+    fixtures: Vec<PathBuf>,
+    /// Use one fixture case in N.
+    #[arg(long, default_value_t = 10)]
+    fixture_sample: u64,
+}
+
+#[derive(Debug, clap::Args)]
 struct Args {
     /// Fixture files or folders (searched recursively for .json). Default: the shared fixtures
     /// (`ROLLPROOF_ETHTESTS`, or `shared/fixtures/ethereum-tests/BlockchainTests` beside the
@@ -41,7 +80,12 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    match run(Args::parse()) {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Bench(args)) => bench(args).map(|()| ExitCode::SUCCESS),
+        None => run(cli.run),
+    };
+    match result {
         Ok(code) => code,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -50,19 +94,77 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let paths = if args.paths.is_empty() {
+/// The fixture files under `paths`, or under the shared fixtures when `paths` is empty.
+fn fixture_files(paths: Vec<PathBuf>) -> anyhow::Result<Vec<PathBuf>> {
+    let paths = if paths.is_empty() {
         vec![default_root().context(
             "no fixture path given and no shared BlockchainTests found; pass a path or set \
              ROLLPROOF_ETHTESTS",
         )?]
     } else {
-        args.paths
+        paths
     };
     let files = discover(&paths).map_err(anyhow::Error::msg)?;
     if files.is_empty() {
         bail!("no .json files under {paths:?}");
     }
+    Ok(files)
+}
+
+fn bench(args: BenchArgs) -> anyhow::Result<()> {
+    let mut workloads = Vec::new();
+    for (name, kind) in [
+        ("ETH transfers", TxKindGen::EthTransfer),
+        ("ERC-20 transfers", TxKindGen::Erc20Transfer),
+    ] {
+        eprintln!("building a {} gas block of {name} ...", args.gas);
+        let block = synthetic_block(args.fork, kind, args.gas).map_err(anyhow::Error::msg)?;
+        workloads.push((format!("{name} ({})", args.fork), vec![block]));
+    }
+    let files = fixture_files(args.fixtures)?;
+    eprintln!(
+        "collecting fixture blocks (one case in {}) ...",
+        args.fixture_sample
+    );
+    workloads.push((
+        format!("fixtures (1 case in {})", args.fixture_sample),
+        fixture_blocks(&files, args.fixture_sample),
+    ));
+    println!(
+        "{:<32} {:>6} {:>6} {:>11} {:>10} {:>10} {:>8} {:>10} {:>10} {:>11} {:>10}",
+        "workload",
+        "blocks",
+        "txs",
+        "gas",
+        "plain ms",
+        "stless ms",
+        "ratio",
+        "plain Mg/s",
+        "stless Mg/s",
+        "witgen ms",
+        "witness KiB"
+    );
+    for (name, blocks) in &workloads {
+        let t = measure_all(blocks, args.repeats).map_err(anyhow::Error::msg)?;
+        println!(
+            "{name:<32} {:>6} {:>6} {:>11} {:>10.1} {:>10.1} {:>7.2}x {:>10.1} {:>11.1} {:>11.1} {:>10}",
+            t.blocks,
+            t.txs,
+            t.gas,
+            t.plain.as_secs_f64() * 1e3,
+            t.stateless.as_secs_f64() * 1e3,
+            t.ratio(),
+            t.mgas_per_s(t.plain),
+            t.mgas_per_s(t.stateless),
+            t.witness_generation.as_secs_f64() * 1e3,
+            t.witness_bytes / 1024,
+        );
+    }
+    Ok(())
+}
+
+fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let files = fixture_files(args.paths)?;
     let defaults = SuiteOptions::default();
     let options = SuiteOptions {
         jobs: args.jobs.unwrap_or(defaults.jobs),

@@ -1,0 +1,59 @@
+//! The chunk program: the chunk guest built for OpenVM, fed a [`ChunkWitness`].
+
+use alloy_primitives::B256;
+use rollproof_stateless::ChunkWitness;
+use rollproof_zkvm::{AppProgram, GuestProgram, GuestToolchain, ProvingParams, StdIn};
+
+use crate::Error;
+
+/// The guest crate under `crates/circuits/`.
+pub const CHUNK_GUEST: &str = "chunk";
+
+/// The chunk guest, built and transpiled.
+pub struct ChunkProgram {
+    app: AppProgram,
+}
+
+/// What executing the chunk guest (no proof) gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChunkExecution {
+    /// The chunk public-input hash the guest revealed.
+    pub pi_hash: B256,
+    /// RISC-V instructions executed (the guest's cycles).
+    pub instructions: u64,
+    /// The VM's estimate of proving cost (trace cells).
+    pub trace_cells: u64,
+}
+
+impl ChunkProgram {
+    /// Builds the chunk guest with the project's guest toolchain.
+    pub fn build(toolchain: &GuestToolchain, params: ProvingParams) -> Result<Self, Error> {
+        let app = GuestProgram::named(CHUNK_GUEST)?.build(toolchain, params)?;
+        Ok(Self { app })
+    }
+
+    /// The underlying program (for proving and keys).
+    pub fn app(&self) -> &AppProgram {
+        &self.app
+    }
+
+    /// The guest's input for `witness`.
+    pub fn input(witness: &ChunkWitness) -> StdIn {
+        let mut input = StdIn::default();
+        input.write_bytes(&witness.encode());
+        input
+    }
+
+    /// Runs the guest on `witness` without proving and measures it. A witness that does not
+    /// validate makes the guest panic, which is an execution error here.
+    pub fn execute(&self, witness: &ChunkWitness) -> Result<ChunkExecution, Error> {
+        let report = self.app.execute_metered(Self::input(witness))?;
+        let pi_hash = <[u8; 32]>::try_from(report.public_values.as_slice())
+            .map_err(|_| Error::PublicValues(report.public_values.len()))?;
+        Ok(ChunkExecution {
+            pi_hash: B256::from(pi_hash),
+            instructions: report.instructions,
+            trace_cells: report.trace_cells,
+        })
+    }
+}

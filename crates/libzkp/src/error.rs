@@ -1,0 +1,18 @@
+//! libzkp's error type.
+
+use rollproof_stateless::CodecError;
+use rollproof_zkvm::ZkvmError;
+
+/// Why a libzkp operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Building, executing or proving a guest failed.
+    #[error(transparent)]
+    Zkvm(#[from] ZkvmError),
+    /// A chunk witness is malformed.
+    #[error("chunk witness: {0}")]
+    Codec(#[from] CodecError),
+    /// A guest revealed something other than a 32-byte hash.
+    #[error("the guest revealed {0} public-value bytes, expected 32")]
+    PublicValues(usize),
+}
