@@ -1,10 +1,15 @@
 //! The chunk program: the chunk guest built for OpenVM, fed a [`ChunkWitness`].
 
 use alloy_primitives::B256;
-use rollproof_stateless::ChunkWitness;
-use rollproof_zkvm::{AppProgram, GuestProgram, GuestToolchain, ProvingParams, StdIn};
+use rollproof_stateless::{ChunkWitness, NativeCrypto};
+use rollproof_zkvm::{
+    AppProgram, GuestProgram, GuestToolchain, ProvingParams, StarkVerifyingKey, StdIn,
+};
 
-use crate::Error;
+use crate::{
+    proof::{ChunkProof, ChunkProofMetadata},
+    Error,
+};
 
 /// The guest crate under `crates/circuits/`.
 pub const CHUNK_GUEST: &str = "chunk";
@@ -42,6 +47,35 @@ impl ChunkProgram {
         let mut input = StdIn::default();
         input.write_bytes(&witness.encode());
         input
+    }
+
+    /// The verifying key of chunk proofs made by this build of the guest.
+    pub fn verifying_key(&self) -> Result<StarkVerifyingKey, Error> {
+        Ok(self.app.stark_verifying_key()?)
+    }
+
+    /// Proves the chunk: validates it natively first (a witness that does not validate is an
+    /// error here, before any proving time is spent), then makes the aggregated STARK proof and
+    /// wraps it with its metadata and verifying key.
+    pub fn prove(&self, witness: &ChunkWitness, git_version: &str) -> Result<ChunkProof, Error> {
+        let chunk_info = witness.validate(&NativeCrypto)?;
+        let chunk_total_gas = witness
+            .input
+            .blocks
+            .iter()
+            .map(|b| b.header.gas_used)
+            .sum();
+        let proof = self.app.prove_stark(Self::input(witness))?;
+        Ok(ChunkProof {
+            metadata: ChunkProofMetadata {
+                chunk_info,
+                chunk_total_gas,
+                fork_name: witness.fork,
+            },
+            proof: proof.0,
+            vk: self.verifying_key()?.to_bytes(),
+            git_version: git_version.to_string(),
+        })
     }
 
     /// Runs the guest on `witness` without proving and measures it. A witness that does not

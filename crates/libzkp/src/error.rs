@@ -1,6 +1,6 @@
 //! libzkp's error type.
 
-use rollproof_stateless::CodecError;
+use rollproof_stateless::{CodecError, ValidationError};
 use rollproof_zkvm::ZkvmError;
 
 /// Why a libzkp operation failed.
@@ -12,6 +12,9 @@ pub enum Error {
     /// A chunk witness is malformed.
     #[error("chunk witness: {0}")]
     Codec(#[from] CodecError),
+    /// The chunk does not validate natively.
+    #[error("chunk does not validate: {0}")]
+    Validation(#[from] ValidationError),
     /// A guest revealed something other than a 32-byte hash.
     #[error("the guest revealed {0} public-value bytes, expected 32")]
     PublicValues(usize),

@@ -4,12 +4,18 @@
 //! - [`chunk`]: [`ChunkProgram`], the chunk guest built for OpenVM: execute a
 //!   [`ChunkWitness`](rollproof_stateless::ChunkWitness) to its public-input hash and cycle
 //!   count, and prove it.
-//! - [`Error`]: one error type.
+//! - [`proof`]: wrapped proofs (`{metadata, proof, vk, git_version}`), [`ChunkProof`].
+//! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s.
+//! - [`Error`]: one error type for building, executing and proving.
 //!
 //! Entry point: [`ChunkProgram::build`].
 
 pub mod chunk;
 mod error;
+pub mod proof;
+pub mod verifier;
 
 pub use chunk::{ChunkExecution, ChunkProgram};
 pub use error::Error;
+pub use proof::{ChunkProof, ChunkProofMetadata, WrappedProof};
+pub use verifier::{ChunkVerifier, VerifyError};

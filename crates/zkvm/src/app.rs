@@ -6,7 +6,7 @@ use std::{
 use openvm_continuations::CommitBytes;
 use openvm_sdk::{
     config::{AggregationSystemParams, AppConfig},
-    keygen::{AppProvingKey, AppVerifyingKey},
+    keygen::{AggProvingKey, AppProvingKey, AppVerifyingKey},
     openvm_circuit::arch::{instructions::exe::VmExe, ContinuationVmProof},
     Sdk, StdIn, F, SC,
 };
@@ -25,6 +25,7 @@ pub struct AppProgram {
     agg_params: AggregationSystemParams,
     exe: Arc<VmExe<F>>,
     app_pk: OnceLock<AppProvingKey<SdkVmConfig>>,
+    agg_pk: OnceLock<AggProvingKey>,
 }
 
 /// What a metered execution measured.
@@ -55,6 +56,7 @@ impl AppProgram {
             agg_params,
             exe,
             app_pk: OnceLock::new(),
+            agg_pk: OnceLock::new(),
         }
     }
 
@@ -84,6 +86,35 @@ impl AppProgram {
         builder
             .build_without_transpiler()
             .map_err(|e| ZkvmError::Proving(format!("setting up the VM failed: {e}")))
+    }
+
+    /// An SDK with the app and aggregation proving keys, the aggregation key generated on
+    /// first use (tens of seconds) and shared afterwards.
+    pub(crate) fn aggregating_sdk(&self) -> Result<Sdk, ZkvmError> {
+        let agg_pk = match self.agg_pk.get() {
+            Some(pk) => pk.clone(),
+            None => {
+                let sdk = self.sdk(true)?;
+                let pk = catch_unwind(AssertUnwindSafe(|| sdk.agg_pk())).map_err(|panic| {
+                    ZkvmError::Proving(format!(
+                        "aggregation key generation failed: {}",
+                        panic_message(&panic)
+                    ))
+                })?;
+                self.agg_pk.get_or_init(|| pk).clone()
+            }
+        };
+        Sdk::builder()
+            .agg_params(self.agg_params.clone())
+            .app_pk(self.app_pk()?.clone())
+            .agg_pk(agg_pk)
+            .build_without_transpiler()
+            .map_err(|e| ZkvmError::Proving(format!("setting up the VM failed: {e}")))
+    }
+
+    /// The transpiled program.
+    pub(crate) fn exe(&self) -> Arc<VmExe<F>> {
+        Arc::clone(&self.exe)
     }
 
     /// Runs the program without proving; returns the revealed public values.
@@ -146,17 +177,7 @@ impl AppProof {
     /// The public values the proof claims, one byte each. Only meaningful after
     /// [`crate::verify_app_proof`] accepted the proof.
     pub fn claimed_public_values(&self) -> Result<Vec<u8>, ZkvmError> {
-        self.0
-            .user_public_values
-            .public_values
-            .iter()
-            .enumerate()
-            .map(|(index, value)| {
-                u8::try_from(value.as_canonical_u32()).map_err(|_| {
-                    ZkvmError::InvalidProof(format!("public value {index} is not a byte: {value}"))
-                })
-            })
-            .collect()
+        public_value_bytes(&self.0.user_public_values.public_values)
     }
 
     /// Serializes the proof as JSON.
@@ -175,6 +196,19 @@ impl AppProof {
     pub(crate) fn inner(&self) -> &ContinuationVmProof<SC> {
         &self.0
     }
+}
+
+/// Public values as bytes: the guest reveals one byte per field element.
+pub(crate) fn public_value_bytes(values: &[F]) -> Result<Vec<u8>, ZkvmError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            u8::try_from(value.as_canonical_u32()).map_err(|_| {
+                ZkvmError::InvalidProof(format!("public value {index} is not a byte: {value}"))
+            })
+        })
+        .collect()
 }
 
 /// The text of a caught panic.

@@ -33,6 +33,9 @@ pub enum ZkvmError {
     /// Proving failed.
     #[error("proving failed: {0}")]
     Proving(String),
+    /// A verifying key's bytes are unusable.
+    #[error("verifying key rejected: {0}")]
+    InvalidKey(String),
     /// The proof does not verify against the verifying key.
     #[error("proof rejected: {0}")]
     InvalidProof(String),

@@ -10,6 +10,8 @@
 //! - [`ProvingParams`]: STARK parameters tuned for CPUs (log stacked height 20 instead of the
 //!   SDK's 24, which costs minutes of setup and ~4x proving time for small programs here).
 //! - [`AppProgram`]: execute (no proof), measure, and prove a program into an [`AppProof`].
+//! - [`AppProgram::prove_stark`] / [`verify_stark_proof`]: aggregated STARK proofs
+//!   ([`StarkProof`]) and their per-program [`StarkVerifyingKey`], the form provers submit.
 //! - [`verify_app_proof`]: check an app proof against a verifying key and the expected program
 //!   commitment, returning the public values the guest revealed.
 //!
@@ -21,6 +23,7 @@ mod error;
 mod guest;
 mod params;
 pub mod selfcheck;
+mod stark;
 mod toolchain;
 mod verify;
 
@@ -30,5 +33,6 @@ pub use guest::{circuits_dir, GuestProgram};
 pub use openvm_continuations::CommitBytes;
 pub use openvm_sdk::{keygen::AppVerifyingKey, StdIn};
 pub use params::ProvingParams;
+pub use stark::{verify_stark_proof, StarkProof, StarkVerifyingKey};
 pub use toolchain::GuestToolchain;
 pub use verify::verify_app_proof;

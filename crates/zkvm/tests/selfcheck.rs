@@ -5,10 +5,15 @@
 
 use std::{process::Command, sync::OnceLock};
 
+use std::sync::Mutex;
+
 use rollproof_zkvm::{
-    selfcheck, verify_app_proof, AppProgram, AppProof, CommitBytes, GuestProgram, GuestToolchain,
-    ProvingParams, StdIn, ZkvmError,
+    selfcheck, verify_app_proof, verify_stark_proof, AppProgram, AppProof, CommitBytes,
+    GuestProgram, GuestToolchain, ProvingParams, StarkProof, StarkVerifyingKey, StdIn, ZkvmError,
 };
+
+/// Proofs in this binary run one at a time (memory and cores).
+static PROVING: Mutex<()> = Mutex::new(());
 use serde_json::Value;
 
 /// BabyBear's modulus: proof field elements are below it.
@@ -72,6 +77,7 @@ fn reparse(json: &Value) -> AppProof {
 /// The one real proof of this suite (~40 s app proof on 2 cores, plus key generation).
 #[test]
 fn app_proof_verifies_and_tampering_is_rejected() {
+    let _one_proof_at_a_time = PROVING.lock().unwrap_or_else(|e| e.into_inner());
     let steps = 1_000;
     let program = program();
     let vk = program.verifying_key().unwrap();
@@ -135,6 +141,46 @@ fn app_proof_verifies_and_tampering_is_rejected() {
         "user_public_values": json["user_public_values"].clone(),
     }));
     assert!(verify_app_proof(&vk, &empty, &commit).is_err());
+}
+
+/// The aggregated proof provers submit (~4-5 min on 2 cores: app proof, then the leaf and
+/// internal aggregation layers).
+#[test]
+fn stark_proof_verifies_and_tampering_is_rejected() {
+    let _one_proof_at_a_time = PROVING.lock().unwrap_or_else(|e| e.into_inner());
+    let steps = 77;
+    let program = program();
+    let vk = program.stark_verifying_key().unwrap();
+    let proof = program.prove_stark(selfcheck::input(steps)).unwrap();
+    let revealed = verify_stark_proof(&vk, &proof).unwrap();
+    assert_eq!(revealed, selfcheck::expected_public_values(steps));
+    eprintln!("aggregated proof: {} bytes compressed", proof.0.len());
+
+    // The key survives its byte form; garbage keys are errors.
+    let reloaded = StarkVerifyingKey::from_bytes(&vk.to_bytes()).unwrap();
+    assert_eq!(verify_stark_proof(&reloaded, &proof).unwrap(), revealed);
+    assert!(matches!(
+        StarkVerifyingKey::from_bytes(b"not a key"),
+        Err(ZkvmError::InvalidKey(_))
+    ));
+
+    // Garbage, truncation and a flipped byte inside the proof are rejected, never a panic.
+    for bad in [
+        StarkProof(b"not zstd".to_vec()),
+        StarkProof(proof.0[..proof.0.len() / 2].to_vec()),
+        StarkProof(zstd::encode_all(&b"zstd but not a proof"[..], 3).unwrap()),
+    ] {
+        let rejected = verify_stark_proof(&vk, &bad);
+        assert!(matches!(rejected, Err(ZkvmError::InvalidProof(_))), "{rejected:?}");
+    }
+    let mut raw = zstd::decode_all(proof.0.as_slice()).unwrap();
+    for at in [raw.len() / 3, raw.len() - 5] {
+        raw[at] ^= 0x01;
+        let flipped = StarkProof(zstd::encode_all(raw.as_slice(), 3).unwrap());
+        let rejected = verify_stark_proof(&vk, &flipped);
+        assert!(matches!(rejected, Err(ZkvmError::InvalidProof(_))), "{rejected:?}");
+        raw[at] ^= 0x01;
+    }
 }
 
 /// A fresh folder under the system temp dir, removed on drop.
