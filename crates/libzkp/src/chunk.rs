@@ -59,12 +59,7 @@ impl ChunkProgram {
     /// wraps it with its metadata and verifying key.
     pub fn prove(&self, witness: &ChunkWitness, git_version: &str) -> Result<ChunkProof, Error> {
         let chunk_info = witness.validate(&NativeCrypto)?;
-        let chunk_total_gas = witness
-            .input
-            .blocks
-            .iter()
-            .map(|b| b.header.gas_used)
-            .sum();
+        let chunk_total_gas = witness.input.blocks.iter().map(|b| b.header.gas_used).sum();
         let proof = self.app.prove_stark(Self::input(witness))?;
         Ok(ChunkProof {
             metadata: ChunkProofMetadata {

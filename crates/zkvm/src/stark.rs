@@ -10,7 +10,9 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use openvm_stark_backend::codec::{Decode, Encode};
-use openvm_verify_stark_host::{verify_vm_stark_proof_decoded, vk::VmStarkVerifyingKey, VmStarkProof};
+use openvm_verify_stark_host::{
+    verify_vm_stark_proof_decoded, vk::VmStarkVerifyingKey, VmStarkProof,
+};
 
 use crate::{
     app::{panic_message, public_value_bytes},
@@ -34,9 +36,10 @@ impl AppProgram {
     pub fn prove_stark(&self, input: StdIn) -> Result<StarkProof, ZkvmError> {
         let sdk = self.aggregating_sdk()?;
         // The SDK panics on some internal failures; a prover must report them, not abort.
-        let (proof, _baseline) = catch_unwind(AssertUnwindSafe(|| sdk.prove(self.exe(), input, &[])))
-            .map_err(|panic| ZkvmError::Proving(panic_message(&panic)))?
-            .map_err(|e| ZkvmError::Proving(e.to_string()))?;
+        let (proof, _baseline) =
+            catch_unwind(AssertUnwindSafe(|| sdk.prove(self.exe(), input, &[])))
+                .map_err(|panic| ZkvmError::Proving(panic_message(&panic)))?
+                .map_err(|e| ZkvmError::Proving(e.to_string()))?;
         let encoded = proof
             .encode_to_vec()
             .map_err(|e| ZkvmError::Proving(format!("encoding the proof: {e}")))?;
@@ -76,7 +79,10 @@ impl StarkVerifyingKey {
 /// Verifies an aggregated proof against `vk` (which fixes the program and VM) and returns the
 /// public values the program revealed. Proofs come from untrusted provers: malformed bytes and
 /// verifier panics are errors, never panics.
-pub fn verify_stark_proof(vk: &StarkVerifyingKey, proof: &StarkProof) -> Result<Vec<u8>, ZkvmError> {
+pub fn verify_stark_proof(
+    vk: &StarkVerifyingKey,
+    proof: &StarkProof,
+) -> Result<Vec<u8>, ZkvmError> {
     let decoded = zstd::decode_all(proof.0.as_slice())
         .map_err(|e| ZkvmError::InvalidProof(format!("proof is not zstd data: {e}")))?;
     catch_unwind(AssertUnwindSafe(|| {
@@ -86,5 +92,7 @@ pub fn verify_stark_proof(vk: &StarkVerifyingKey, proof: &StarkProof) -> Result<
             .map_err(|e| ZkvmError::InvalidProof(e.to_string()))?;
         public_value_bytes(&proof.user_pvs_proof.public_values)
     }))
-    .map_err(|panic| ZkvmError::InvalidProof(format!("verifier panicked: {}", panic_message(&panic))))?
+    .map_err(|panic| {
+        ZkvmError::InvalidProof(format!("verifier panicked: {}", panic_message(&panic)))
+    })?
 }

@@ -171,14 +171,20 @@ fn stark_proof_verifies_and_tampering_is_rejected() {
         StarkProof(zstd::encode_all(&b"zstd but not a proof"[..], 3).unwrap()),
     ] {
         let rejected = verify_stark_proof(&vk, &bad);
-        assert!(matches!(rejected, Err(ZkvmError::InvalidProof(_))), "{rejected:?}");
+        assert!(
+            matches!(rejected, Err(ZkvmError::InvalidProof(_))),
+            "{rejected:?}"
+        );
     }
     let mut raw = zstd::decode_all(proof.0.as_slice()).unwrap();
     for at in [raw.len() / 3, raw.len() - 5] {
         raw[at] ^= 0x01;
         let flipped = StarkProof(zstd::encode_all(raw.as_slice(), 3).unwrap());
         let rejected = verify_stark_proof(&vk, &flipped);
-        assert!(matches!(rejected, Err(ZkvmError::InvalidProof(_))), "{rejected:?}");
+        assert!(
+            matches!(rejected, Err(ZkvmError::InvalidProof(_))),
+            "{rejected:?}"
+        );
         raw[at] ^= 0x01;
     }
 }
