@@ -37,6 +37,11 @@ impl ChunkProgram {
         Ok(Self { app })
     }
 
+    /// The chunk program from an already built app (e.g. loaded from assets).
+    pub fn from_app(app: AppProgram) -> Self {
+        Self { app }
+    }
+
     /// The underlying program (for proving and keys).
     pub fn app(&self) -> &AppProgram {
         &self.app

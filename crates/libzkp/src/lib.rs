@@ -6,10 +6,13 @@
 //!   count, and prove it.
 //! - [`proof`]: wrapped proofs (`{metadata, proof, vk, git_version}`), [`ChunkProof`].
 //! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s.
+//! - [`assets`]: per-fork asset folders (program, VM config, verifying key, `manifest.json`
+//!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_chunk_vk`].
 //! - [`Error`]: one error type for building, executing and proving.
 //!
 //! Entry point: [`ChunkProgram::build`].
 
+pub mod assets;
 pub mod chunk;
 mod error;
 pub mod proof;

@@ -13,7 +13,7 @@ use openvm_sdk::{
 use openvm_sdk_config::SdkVmConfig;
 use openvm_stark_backend::p3_field::PrimeField32;
 
-use crate::ZkvmError;
+use crate::{ProvingParams, ZkvmError};
 
 /// A transpiled guest program bound to its VM configuration and proving parameters.
 ///
@@ -65,6 +65,47 @@ impl AppProgram {
         &self.name
     }
 
+    /// Rebuilds a program from its assets: the VM configuration (`openvm.toml` text, as
+    /// [`Self::vm_config_toml`] writes it) and the transpiled executable ([`Self::exe_bytes`]).
+    pub fn from_assets(
+        name: &str,
+        vm_config_toml: &str,
+        exe_bytes: &[u8],
+        params: ProvingParams,
+    ) -> Result<Self, ZkvmError> {
+        let invalid = |reason: String| ZkvmError::InvalidAsset {
+            name: name.to_string(),
+            reason,
+        };
+        let vm_config = SdkVmConfig::from_toml(vm_config_toml)
+            .map_err(|e| invalid(format!("VM configuration: {e}")))?
+            .optimize();
+        let exe: VmExe<F> =
+            bitcode::deserialize(exe_bytes).map_err(|e| invalid(format!("executable: {e}")))?;
+        Ok(Self::new(
+            name.to_string(),
+            AppConfig::new(vm_config, params.app_system_params()),
+            params.aggregation_params(),
+            Arc::new(exe),
+        ))
+    }
+
+    /// The transpiled executable's bytes (bitcode, as the SDK stores objects).
+    pub fn exe_bytes(&self) -> Vec<u8> {
+        bitcode::serialize(self.exe.as_ref()).expect("an executable always serializes")
+    }
+
+    /// The VM configuration as `openvm.toml` text.
+    pub fn vm_config_toml(&self) -> Result<String, ZkvmError> {
+        self.app_config
+            .app_vm_config
+            .to_toml()
+            .map_err(|e| ZkvmError::InvalidAsset {
+                name: self.name.clone(),
+                reason: format!("VM configuration does not serialize: {e}"),
+            })
+    }
+
     /// The app proving key, generated on first use.
     fn app_pk(&self) -> Result<&AppProvingKey<SdkVmConfig>, ZkvmError> {
         if let Some(pk) = self.app_pk.get() {
@@ -104,8 +145,8 @@ impl AppProgram {
                 self.agg_pk.get_or_init(|| pk).clone()
             }
         };
+        // The key carries the aggregation parameters; the builder takes one or the other.
         Sdk::builder()
-            .agg_params(self.agg_params.clone())
             .app_pk(self.app_pk()?.clone())
             .agg_pk(agg_pk)
             .build_without_transpiler()

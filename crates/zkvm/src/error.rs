@@ -33,6 +33,14 @@ pub enum ZkvmError {
     /// Proving failed.
     #[error("proving failed: {0}")]
     Proving(String),
+    /// A program asset (VM configuration, executable) is unusable.
+    #[error("asset of program `{name}`: {reason}")]
+    InvalidAsset {
+        /// The program.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A verifying key's bytes are unusable.
     #[error("verifying key rejected: {0}")]
     InvalidKey(String),
