@@ -194,8 +194,7 @@ pub fn write_assets(
     files.insert(CHUNK_VK.to_string(), chunk.verifying_key()?.to_bytes());
     let manifest = AssetManifest::new(fork, &files);
     let dir = out.join(fork.as_str());
-    let manifest_json =
-        serde_json::to_vec_pretty(&manifest).expect("a manifest always serializes");
+    let manifest_json = serde_json::to_vec_pretty(&manifest).expect("a manifest always serializes");
     files.insert(MANIFEST.to_string(), manifest_json);
     for (name, bytes) in &files {
         let path = dir.join(name);

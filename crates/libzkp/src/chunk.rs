@@ -33,8 +33,18 @@ pub struct ChunkExecution {
 impl ChunkProgram {
     /// Builds the chunk guest with the project's guest toolchain.
     pub fn build(toolchain: &GuestToolchain, params: ProvingParams) -> Result<Self, Error> {
-        let app = GuestProgram::named(CHUNK_GUEST)?.build(toolchain, params)?;
-        Ok(Self { app })
+        Self::build_from(GuestProgram::named(CHUNK_GUEST)?, toolchain, params)
+    }
+
+    /// Builds the chunk guest from `guest` (e.g. with its own target dir).
+    pub fn build_from(
+        guest: GuestProgram,
+        toolchain: &GuestToolchain,
+        params: ProvingParams,
+    ) -> Result<Self, Error> {
+        Ok(Self {
+            app: guest.build(toolchain, params)?,
+        })
     }
 
     /// The chunk program from an already built app (e.g. loaded from assets).

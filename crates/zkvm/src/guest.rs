@@ -24,6 +24,7 @@ pub struct GuestProgram {
     name: String,
     dir: PathBuf,
     vm_config: SdkVmConfig,
+    target_dir: Option<PathBuf>,
 }
 
 impl GuestProgram {
@@ -49,10 +50,13 @@ impl GuestProgram {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        let target_dir = env::var_os("CARGO_TARGET_DIR")
+            .map(|target| PathBuf::from(target).join("openvm-guests"));
         Ok(Self {
             name,
             dir,
             vm_config,
+            target_dir,
         })
     }
 
@@ -107,8 +111,19 @@ impl GuestProgram {
         ))
     }
 
+    /// Builds into `dir` instead of `$CARGO_TARGET_DIR/openvm-guests` (or the guest's own
+    /// `target/` when that is unset).
+    pub fn with_target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.target_dir = Some(dir.into());
+        self
+    }
+
     fn guest_options(&self) -> GuestOptions {
         let mut remaps = Vec::new();
+        // Build-script outputs live under the target dir: map it too.
+        if let Some(target) = &self.target_dir {
+            remaps.push((target.clone(), "/target"));
+        }
         // Guests compile crates from the whole repository (stateless, primitives): map its root
         // (`crates/circuits/<guest>/../../..`) so builds from different checkouts match.
         if let Some(repo) = self.dir.ancestors().nth(3) {
@@ -129,8 +144,8 @@ impl GuestProgram {
         let mut opts = GuestOptions::default()
             .with_options(["--locked"])
             .with_rustc_flags(flags);
-        if let Some(target) = env::var_os("CARGO_TARGET_DIR") {
-            opts = opts.with_target_dir(PathBuf::from(target).join("openvm-guests"));
+        if let Some(target) = &self.target_dir {
+            opts = opts.with_target_dir(target.clone());
         }
         opts
     }
