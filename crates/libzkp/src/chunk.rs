@@ -8,6 +8,7 @@ use rollproof_zkvm::{
 
 use crate::{
     proof::{ChunkProof, ChunkProofMetadata},
+    task::UniversalTask,
     Error,
 };
 
@@ -86,6 +87,14 @@ impl ChunkProgram {
             vk: self.verifying_key()?.to_bytes(),
             git_version: git_version.to_string(),
         })
+    }
+
+    /// Proves a chunk's universal task: the task must be for this program's verifying key.
+    pub fn prove_task(&self, task: &UniversalTask, git_version: &str) -> Result<ChunkProof, Error> {
+        if task.vk != self.verifying_key()?.to_bytes() {
+            return Err(Error::WrongVk("chunk"));
+        }
+        self.prove(&task.chunk_witness()?, git_version)
     }
 
     /// Runs the guest on `witness` without proving and measures it. A witness that does not

@@ -15,6 +15,12 @@ pub enum Error {
     /// The chunk does not validate natively.
     #[error("chunk does not validate: {0}")]
     Validation(#[from] ValidationError),
+    /// A task is not what its type requires.
+    #[error("task: {0}")]
+    Task(String),
+    /// A task is for another verifying key than this program's.
+    #[error("the task is for another verifying key than this prover's {0} circuit")]
+    WrongVk(&'static str),
     /// A guest revealed something other than a 32-byte hash.
     #[error("the guest revealed {0} public-value bytes, expected 32")]
     PublicValues(usize),

@@ -5,6 +5,8 @@
 //!   [`ChunkWitness`](rollproof_stateless::ChunkWitness) to its public-input hash and cycle
 //!   count, and prove it.
 //! - [`proof`]: wrapped proofs (`{metadata, proof, vk, git_version}`), [`ChunkProof`].
+//! - [`task`]: the universal task a prover receives ([`UniversalTask`]; [`chunk_task`] builds
+//!   a chunk's with its expected metadata and pi hash).
 //! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s.
 //! - [`assets`]: per-fork asset folders (program, VM config, verifying key, `manifest.json`
 //!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_chunk_vk`].
@@ -16,9 +18,11 @@ pub mod assets;
 pub mod chunk;
 mod error;
 pub mod proof;
+pub mod task;
 pub mod verifier;
 
 pub use chunk::{ChunkExecution, ChunkProgram};
 pub use error::Error;
 pub use proof::{ChunkProof, ChunkProofMetadata, WrappedProof};
+pub use task::{chunk_task, ChunkTask, UniversalTask};
 pub use verifier::{ChunkVerifier, VerifyError};

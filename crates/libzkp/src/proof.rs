@@ -45,7 +45,7 @@ impl ChunkProofMetadata {
 pub type ChunkProof = WrappedProof<ChunkProofMetadata>;
 
 /// Serde for bytes as standard base64 strings.
-mod base64_bytes {
+pub(crate) mod base64_bytes {
     use super::*;
 
     pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {

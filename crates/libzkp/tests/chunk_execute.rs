@@ -84,3 +84,33 @@ fn guest_reveals_the_native_pi_hash_and_rejects_a_wrong_witness() {
         }
     }
 }
+
+#[test]
+fn chunk_tasks_carry_the_witness_and_expected_pi_hash() {
+    use rollproof_libzkp::{chunk_task, UniversalTask};
+
+    let (witness, _) = devnet_witness(ForkName::GalileoV2);
+    let built = chunk_task(&witness, b"vk bytes").unwrap();
+    assert_eq!(built.task.identifier, "1-2");
+    assert_eq!(built.task.fork_name, ForkName::GalileoV2);
+    assert_eq!(built.expected_pi_hash, built.metadata.pi_hash());
+    let json = serde_json::to_string(&built.task).unwrap();
+    let parsed: UniversalTask = serde_json::from_str(&json).unwrap();
+    assert_eq!(parsed, built.task);
+    assert_eq!(parsed.chunk_witness().unwrap().encode(), witness.encode());
+
+    // A task whose witness is for another fork, or with no witness, is refused.
+    let mut wrong_fork = parsed.clone();
+    wrong_fork.fork_name = ForkName::Galileo;
+    assert!(matches!(wrong_fork.chunk_witness(), Err(Error::Task(_))));
+    let mut empty = parsed;
+    empty.serialized_witness.clear();
+    assert!(matches!(empty.chunk_witness(), Err(Error::Task(_))));
+    // A chunk that does not validate never becomes a task.
+    let mut broken = witness;
+    broken.input.blocks[0].header.gas_used += 1;
+    assert!(matches!(
+        chunk_task(&broken, b"vk"),
+        Err(Error::Validation(_))
+    ));
+}

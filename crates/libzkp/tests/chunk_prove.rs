@@ -33,7 +33,11 @@ fn one_transfer_chunk() -> ChunkWitness {
     }
 }
 
+/// ~39 min on 2 cores without the guest's crypto accelerators (the chunk guest runs ~26x more
+/// instructions than it will with them), so not part of the default suite yet:
+/// `cargo test -p rollproof-libzkp --test chunk_prove -- --ignored --nocapture`.
 #[test]
+#[ignore = "39 min unaccelerated; run with --ignored"]
 fn a_real_chunk_proof_verifies_and_forgeries_are_rejected() {
     let toolchain = GuestToolchain::from_env().expect("guest toolchain (scripts/env.sh)");
     let program = ChunkProgram::build(&toolchain, ProvingParams::default()).unwrap();
