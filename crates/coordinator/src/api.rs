@@ -11,9 +11,7 @@ use axum::{
     Router,
 };
 use rollproof_db::{block_list, challenge, prover_task::ProverIdentity, tasks, Db, Uuid};
-use rollproof_primitives::{
-    ProverTaskFailureType, ProverTaskStatus, SubmitProofStatus, TaskType,
-};
+use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, SubmitProofStatus, TaskType};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -60,9 +58,12 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 type Shared = State<Arc<AppState>>;
@@ -104,7 +105,10 @@ fn parse_body<T: serde::de::DeserializeOwned>(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<T, ApiError> {
     let body = body.map_err(|e| {
-        ApiError::new(BAD_PARAMETER, format!("cannot read request body: {}", e.body_text()))
+        ApiError::new(
+            BAD_PARAMETER,
+            format!("cannot read request body: {}", e.body_text()),
+        )
     })?;
     serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(BAD_PARAMETER, format!("parameter invalid: {e}")))
@@ -131,14 +135,20 @@ async fn login(
     let req: LoginRequest = parse_body(body)?;
     let m = &req.message;
     if m.challenge != token {
-        return Err(ApiError::new(BAD_PARAMETER, "message.challenge is not the bearer challenge"));
+        return Err(ApiError::new(
+            BAD_PARAMETER,
+            "message.challenge is not the bearer challenge",
+        ));
     }
     auth::verify_signature(&m.hash(), &req.public_key, &req.signature)?;
     let min = &s.config.prover_manager.verifier.min_prover_version;
     if !auth::version_at_least(&m.prover_version, min) {
         return Err(ApiError::new(
             BAD_PARAMETER,
-            format!("prover version {} is older than the minimum {min}", m.prover_version),
+            format!(
+                "prover version {} is older than the minimum {min}",
+                m.prover_version
+            ),
         ));
     }
     let forks = prover_forks(m)?;
@@ -148,7 +158,10 @@ async fn login(
     match challenge::insert(&s.db, &token).await {
         Ok(()) => {}
         Err(e) if e.is_duplicate() => {
-            return Err(ApiError::new(BAD_PARAMETER, "challenge already used (replay)"));
+            return Err(ApiError::new(
+                BAD_PARAMETER,
+                "challenge already used (replay)",
+            ));
         }
         Err(e) => return Err(e.into()),
     }
@@ -167,7 +180,10 @@ async fn login(
 /// forks in `vks` as fork names until then (documented deviation), and an unknown one is refused.
 fn prover_forks(m: &LoginMessage) -> Result<Vec<String>, ApiError> {
     if m.vks.is_empty() {
-        return Err(ApiError::new(BAD_PARAMETER, "no vks: the prover supports no fork"));
+        return Err(ApiError::new(
+            BAD_PARAMETER,
+            "no vks: the prover supports no fork",
+        ));
     }
     m.vks
         .iter()
@@ -216,7 +232,10 @@ fn task_types(raw: &[u8]) -> Result<Vec<TaskType>, ApiError> {
     raw.iter()
         .map(|t| match TaskType::try_from(*t as i64) {
             Ok(tt) if tt != TaskType::Undefined => Ok(tt),
-            _ => Err(ApiError::new(BAD_PARAMETER, format!("unknown task type {t}"))),
+            _ => Err(ApiError::new(
+                BAD_PARAMETER,
+                format!("unknown task type {t}"),
+            )),
         })
         .collect()
 }
@@ -232,7 +251,12 @@ async fn get_task(
     if block_list::is_blocked(&s.db, &claims.public_key).await? {
         return Err(ApiError::new(GET_TASK_FAILURE, "public key is blocked"));
     }
-    let fork = claims.hard_fork_name.split(',').next().unwrap_or("").to_string();
+    let fork = claims
+        .hard_fork_name
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .to_string();
     // One outstanding task per prover: hand the same one out again.
     if let Some(pt) =
         rollproof_db::prover_task::find_assigned(&s.db, &claims.public_key, &types).await?
@@ -260,13 +284,23 @@ async fn get_task(
         if let Some(a) = tasks::claim(&s.db, &request).await? {
             s.metrics.assignments.inc();
             s.metrics.get_task_latency.observe(started.elapsed());
-            return Ok(ok(task_data(a.prover_task.uuid, a.task_id, task_type, &fork)));
+            return Ok(ok(task_data(
+                a.prover_task.uuid,
+                a.task_id,
+                task_type,
+                &fork,
+            )));
         }
     }
     Err(ApiError::new(NO_TASK, "no task available"))
 }
 
-fn task_data(uuid: Uuid, task_id: alloy_primitives::B256, task_type: TaskType, fork: &str) -> TaskData {
+fn task_data(
+    uuid: Uuid,
+    task_id: alloy_primitives::B256,
+    task_type: TaskType,
+    fork: &str,
+) -> TaskData {
     // The universal task is built by libzkp (not available yet): until then task_data names
     // the task so a prover can fetch its inputs.
     let task_data = serde_json::json!({
@@ -324,20 +358,31 @@ async fn submit_proof(
         .filter(|pt| pt.prover_public_key == claims.public_key)
         .ok_or_else(|| ApiError::new(PROOF_FAILURE, "no such task assigned to this prover"))?;
     if pt.task_id.to_string() != req.task_id.to_lowercase() || pt.task_type as u8 != req.task_type {
-        return Err(ApiError::new(BAD_PARAMETER, "task_id/task_type do not match the assignment"));
+        return Err(ApiError::new(
+            BAD_PARAMETER,
+            "task_id/task_type do not match the assignment",
+        ));
     }
     let late = pt.proving_status == ProverTaskStatus::ProofInvalid
         && pt.failure_type == ProverTaskFailureType::Timeout;
     if pt.proving_status != ProverTaskStatus::Assigned && !late {
-        return Err(ApiError::new(PROOF_FAILURE, "proof already submitted for this task"));
+        return Err(ApiError::new(
+            PROOF_FAILURE,
+            "proof already submitted for this task",
+        ));
     }
     let attempts = s.config.prover_manager.session_attempts;
     if status == SubmitProofStatus::Error {
         if late {
             return Err(ApiError::new(PROOF_FAILURE, "task already timed out"));
         }
-        tasks::record_failure(&s.db, uuid, ProverTaskFailureType::SubmitStatusNotOk, attempts)
-            .await?;
+        tasks::record_failure(
+            &s.db,
+            uuid,
+            ProverTaskFailureType::SubmitStatusNotOk,
+            attempts,
+        )
+        .await?;
         s.metrics.prover_failures.inc();
         tracing::info!(%uuid, failure_type = req.failure_type, msg = %req.failure_msg, "prover reported failure");
         return Ok(ok(serde_json::Value::Null));
@@ -349,10 +394,18 @@ async fn submit_proof(
     if let Err(reason) = verdict {
         s.metrics.verifications_failed.inc();
         if !late {
-            tasks::record_failure(&s.db, uuid, ProverTaskFailureType::VerificationFailed, attempts)
-                .await?;
+            tasks::record_failure(
+                &s.db,
+                uuid,
+                ProverTaskFailureType::VerificationFailed,
+                attempts,
+            )
+            .await?;
         }
-        return Err(ApiError::new(PROOF_FAILURE, format!("verification failed: {reason}")));
+        return Err(ApiError::new(
+            PROOF_FAILURE,
+            format!("verification failed: {reason}"),
+        ));
     }
     s.metrics.verifications_ok.inc();
     let secs = (rollproof_db::now() - pt.assigned_at).num_seconds().max(0) as u32;

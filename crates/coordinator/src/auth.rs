@@ -65,16 +65,28 @@ impl LoginMessage {
             + self.prover_name.as_str().length()
             + self.prover_provider_type.length()
             + self.prover_types.as_slice().length()
-            + Header { list: true, payload_length: vks_len }.length()
+            + Header {
+                list: true,
+                payload_length: vks_len,
+            }
+            .length()
             + vks_len;
         let mut out = Vec::with_capacity(fields_len + 8);
-        Header { list: true, payload_length: fields_len }.encode(&mut out);
+        Header {
+            list: true,
+            payload_length: fields_len,
+        }
+        .encode(&mut out);
         self.challenge.as_str().encode(&mut out);
         self.prover_version.as_str().encode(&mut out);
         self.prover_name.as_str().encode(&mut out);
         self.prover_provider_type.encode(&mut out);
         self.prover_types.as_slice().encode(&mut out);
-        Header { list: true, payload_length: vks_len }.encode(&mut out);
+        Header {
+            list: true,
+            payload_length: vks_len,
+        }
+        .encode(&mut out);
         for v in &self.vks {
             v.as_str().encode(&mut out);
         }
@@ -89,14 +101,21 @@ impl LoginMessage {
 
 /// Checks that `signature` (hex, 65 bytes r‖s‖v, v in {0,1,27,28}) over `hash` was made by
 /// `public_key` (hex, compressed secp256k1).
-pub fn verify_signature(hash: &[u8; 32], public_key: &str, signature: &str) -> Result<(), ApiError> {
+pub fn verify_signature(
+    hash: &[u8; 32],
+    public_key: &str,
+    signature: &str,
+) -> Result<(), ApiError> {
     let bad = |m: &str| ApiError::new(BAD_PARAMETER, format!("signature verification failed: {m}"));
-    let sig = hex::decode(signature.trim_start_matches("0x")).map_err(|_| bad("signature is not hex"))?;
+    let sig =
+        hex::decode(signature.trim_start_matches("0x")).map_err(|_| bad("signature is not hex"))?;
     if sig.len() != 65 {
         return Err(bad("signature must be 65 bytes"));
     }
-    let key = hex::decode(public_key.trim_start_matches("0x")).map_err(|_| bad("public key is not hex"))?;
-    let key = VerifyingKey::from_sec1_bytes(&key).map_err(|_| bad("public key is not secp256k1"))?;
+    let key = hex::decode(public_key.trim_start_matches("0x"))
+        .map_err(|_| bad("public key is not hex"))?;
+    let key =
+        VerifyingKey::from_sec1_bytes(&key).map_err(|_| bad("public key is not secp256k1"))?;
     let v = match sig[64] {
         v @ (0 | 1) => v,
         v @ (27 | 28) => v - 27,
@@ -104,8 +123,8 @@ pub fn verify_signature(hash: &[u8; 32], public_key: &str, signature: &str) -> R
     };
     let rs = Signature::from_slice(&sig[..64]).map_err(|_| bad("malformed signature"))?;
     let recid = RecoveryId::from_byte(v).ok_or_else(|| bad("bad recovery id"))?;
-    let recovered =
-        VerifyingKey::recover_from_prehash(hash, &rs, recid).map_err(|_| bad("cannot recover key"))?;
+    let recovered = VerifyingKey::recover_from_prehash(hash, &rs, recid)
+        .map_err(|_| bad("cannot recover key"))?;
     if recovered != key {
         return Err(bad("signed by another key"));
     }
@@ -151,8 +170,12 @@ impl Tokens {
     }
 
     fn sign(&self, claims: &impl Serialize) -> String {
-        jsonwebtoken::encode(&jsonwebtoken::Header::new(Algorithm::HS256), claims, &self.enc)
-            .expect("HS256 signing does not fail")
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(Algorithm::HS256),
+            claims,
+            &self.enc,
+        )
+        .expect("HS256 signing does not fail")
     }
 
     /// Checks a challenge token.
@@ -252,6 +275,9 @@ mod tests {
         assert!(version_at_least("v4.5.0-abcdef1-zk", "v4.4.0"));
         assert!(!version_at_least("v4.3.9-abcdef1-zk", "v4.4.0"));
         assert!(!version_at_least("garbage", "v4.4.0"));
-        assert_eq!(zk_version("v4.5.0-abcdef1-1234567-7654321"), Some("1234567"));
+        assert_eq!(
+            zk_version("v4.5.0-abcdef1-1234567-7654321"),
+            Some("1234567")
+        );
     }
 }

@@ -43,7 +43,9 @@ pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<Ben
     let mut joins = Vec::new();
     for token in tokens {
         let (http, base) = (http.clone(), base.clone());
-        joins.push(tokio::spawn(async move { prove_loop(http, base, token).await }));
+        joins.push(tokio::spawn(
+            async move { prove_loop(http, base, token).await },
+        ));
     }
     let mut latencies = Vec::new();
     for j in joins {
@@ -65,7 +67,12 @@ pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<Ben
     })
 }
 
-async fn call(http: &reqwest::Client, url: String, token: &str, body: Value) -> anyhow::Result<Envelope> {
+async fn call(
+    http: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: Value,
+) -> anyhow::Result<Envelope> {
     let req = http.post(url).bearer_auth(token).json(&body);
     Ok(req.send().await?.json().await?)
 }
@@ -75,8 +82,16 @@ async fn login(http: &reqwest::Client, base: &str, i: u64) -> anyhow::Result<Str
     seed[0] = 2;
     seed[24..].copy_from_slice(&i.to_be_bytes());
     let key = SigningKey::from_slice(&seed)?;
-    let challenge: Envelope = http.get(format!("{base}/challenge")).send().await?.json().await?;
-    let challenge = challenge.data["token"].as_str().unwrap_or_default().to_string();
+    let challenge: Envelope = http
+        .get(format!("{base}/challenge"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let challenge = challenge.data["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let message = LoginMessage {
         challenge: challenge.clone(),
         prover_version: "v99.0.0-bench00-bench00-bench00".into(),
@@ -95,12 +110,22 @@ async fn login(http: &reqwest::Client, base: &str, i: u64) -> anyhow::Result<Str
     Ok(e.data["token"].as_str().unwrap_or_default().to_string())
 }
 
-async fn prove_loop(http: reqwest::Client, base: String, token: String) -> anyhow::Result<Vec<Duration>> {
+async fn prove_loop(
+    http: reqwest::Client,
+    base: String,
+    token: String,
+) -> anyhow::Result<Vec<Duration>> {
     let token = Arc::new(token);
     let mut latencies = Vec::new();
     loop {
         let t = Instant::now();
-        let e = call(&http, format!("{base}/get_task"), &token, json!({"task_types": [1]})).await?;
+        let e = call(
+            &http,
+            format!("{base}/get_task"),
+            &token,
+            json!({"task_types": [1]}),
+        )
+        .await?;
         if e.errcode == crate::error::NO_TASK {
             return Ok(latencies);
         }

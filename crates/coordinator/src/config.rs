@@ -177,22 +177,36 @@ impl Config {
             return invalid("prover_manager.session_attempts", "must be at least 1");
         }
         for (field, v) in [
-            ("prover_manager.chunk_collection_time_sec", pm.chunk_collection_time_sec),
-            ("prover_manager.batch_collection_time_sec", pm.batch_collection_time_sec),
-            ("prover_manager.bundle_collection_time_sec", pm.bundle_collection_time_sec),
+            (
+                "prover_manager.chunk_collection_time_sec",
+                pm.chunk_collection_time_sec,
+            ),
+            (
+                "prover_manager.batch_collection_time_sec",
+                pm.batch_collection_time_sec,
+            ),
+            (
+                "prover_manager.bundle_collection_time_sec",
+                pm.bundle_collection_time_sec,
+            ),
         ] {
             if v == 0 {
                 return invalid(field, "must be at least 1 second");
             }
         }
-        if let Err(e) = semver::Version::parse(pm.verifier.min_prover_version.trim_start_matches('v')) {
+        if let Err(e) =
+            semver::Version::parse(pm.verifier.min_prover_version.trim_start_matches('v'))
+        {
             return invalid(
                 "prover_manager.verifier.min_prover_version",
                 &format!("is not a semantic version: {e}"),
             );
         }
         for v in &pm.verifier.verifiers {
-            if v.fork_name.parse::<rollproof_primitives::ForkName>().is_err() {
+            if v.fork_name
+                .parse::<rollproof_primitives::ForkName>()
+                .is_err()
+            {
                 return invalid(
                     "prover_manager.verifier.verifiers[].fork_name",
                     &format!("names an unknown fork {:?}", v.fork_name),
@@ -258,8 +272,14 @@ mod tests {
         let c = Config::from_json_with_env(
             SAMPLE,
             [
-                ("COORDINATOR_DB__DSN".to_string(), "sqlite:/tmp/x".to_string()),
-                ("COORDINATOR_PROVER_MANAGER__SESSION_ATTEMPTS".into(), "7".into()),
+                (
+                    "COORDINATOR_DB__DSN".to_string(),
+                    "sqlite:/tmp/x".to_string(),
+                ),
+                (
+                    "COORDINATOR_PROVER_MANAGER__SESSION_ATTEMPTS".into(),
+                    "7".into(),
+                ),
                 ("OTHER".into(), "1".into()),
             ],
         )
@@ -273,10 +293,17 @@ mod tests {
     fn validation_names_the_field() {
         let err = Config::from_json_with_env(
             SAMPLE,
-            [("COORDINATOR_PROVER_MANAGER__VERIFIER__MIN_PROVER_VERSION".to_string(), "abc".to_string())],
+            [(
+                "COORDINATOR_PROVER_MANAGER__VERIFIER__MIN_PROVER_VERSION".to_string(),
+                "abc".to_string(),
+            )],
         )
         .unwrap_err();
-        assert!(err.to_string().contains("prover_manager.verifier.min_prover_version"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("prover_manager.verifier.min_prover_version"),
+            "{err}"
+        );
         let err = Config::from_json_with_env(
             SAMPLE,
             [("COORDINATOR_AUTH__SECRET".to_string(), "short".to_string())],

@@ -53,7 +53,11 @@ impl Histogram {
     fn render(&self, out: &mut String, name: &str, help: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         for (b, limit) in self.buckets.iter().zip(BUCKETS_SEC) {
-            let _ = writeln!(out, "{name}_bucket{{le=\"{limit}\"}} {}", b.load(Ordering::Relaxed));
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{limit}\"}} {}",
+                b.load(Ordering::Relaxed)
+            );
         }
         let count = self.count.load(Ordering::Relaxed);
         let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
@@ -86,23 +90,60 @@ impl Metrics {
     pub async fn render(&self, db: &Db) -> rollproof_db::Result<String> {
         let mut out = String::new();
         for (name, help, c) in [
-            ("coordinator_assignments_total", "new task assignments", &self.assignments),
-            ("coordinator_redeliveries_total", "outstanding tasks re-delivered", &self.redeliveries),
-            ("coordinator_verifications_ok_total", "proofs verified", &self.verifications_ok),
-            ("coordinator_verifications_failed_total", "proofs rejected", &self.verifications_failed),
-            ("coordinator_prover_failures_total", "failures reported by provers", &self.prover_failures),
+            (
+                "coordinator_assignments_total",
+                "new task assignments",
+                &self.assignments,
+            ),
+            (
+                "coordinator_redeliveries_total",
+                "outstanding tasks re-delivered",
+                &self.redeliveries,
+            ),
+            (
+                "coordinator_verifications_ok_total",
+                "proofs verified",
+                &self.verifications_ok,
+            ),
+            (
+                "coordinator_verifications_failed_total",
+                "proofs rejected",
+                &self.verifications_failed,
+            ),
+            (
+                "coordinator_prover_failures_total",
+                "failures reported by provers",
+                &self.prover_failures,
+            ),
         ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", c.get());
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                c.get()
+            );
         }
-        self.verify_latency.render(&mut out, "coordinator_verify_seconds", "proof verification latency");
-        self.get_task_latency.render(&mut out, "coordinator_get_task_seconds", "get_task latency");
+        self.verify_latency.render(
+            &mut out,
+            "coordinator_verify_seconds",
+            "proof verification latency",
+        );
+        self.get_task_latency
+            .render(&mut out, "coordinator_get_task_seconds", "get_task latency");
         let _ = writeln!(out, "# HELP coordinator_tasks tasks by type and proving status\n# TYPE coordinator_tasks gauge");
         for c in stats::task_status_counts(db).await? {
-            let _ = writeln!(out, "coordinator_tasks{{type=\"{}\",status=\"{}\"}} {}", c.task_type, c.status, c.count);
+            let _ = writeln!(
+                out,
+                "coordinator_tasks{{type=\"{}\",status=\"{}\"}} {}",
+                c.task_type, c.status, c.count
+            );
         }
         let _ = writeln!(out, "# HELP coordinator_prover_tasks prover tasks by type and status (status proof_invalid includes timeouts)\n# TYPE coordinator_prover_tasks gauge");
         for c in stats::prover_task_status_counts(db).await? {
-            let _ = writeln!(out, "coordinator_prover_tasks{{type=\"{}\",status=\"{}\"}} {}", c.task_type, c.status, c.count);
+            let _ = writeln!(
+                out,
+                "coordinator_prover_tasks{{type=\"{}\",status=\"{}\"}} {}",
+                c.task_type, c.status, c.count
+            );
         }
         let active = stats::active_provers(db).await?;
         let _ = writeln!(out, "# HELP coordinator_active_provers provers holding a task\n# TYPE coordinator_active_provers gauge\ncoordinator_active_provers {active}");

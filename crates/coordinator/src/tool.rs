@@ -44,9 +44,17 @@ pub async fn list_tasks(
 }
 
 /// Requeues a failed or stuck task.
-pub async fn requeue(db: &Db, task_type: TaskType, hash: B256, out: &mut impl Write) -> anyhow::Result<()> {
+pub async fn requeue(
+    db: &Db,
+    task_type: TaskType,
+    hash: B256,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     let closed = tasks::requeue(db, task_type, hash).await?;
-    writeln!(out, "requeued {task_type} {hash}; closed {closed} assignment(s)")?;
+    writeln!(
+        out,
+        "requeued {task_type} {hash}; closed {closed} assignment(s)"
+    )?;
     Ok(())
 }
 

@@ -66,7 +66,12 @@ impl Server {
             .await
             .unwrap();
         });
-        Self { base, state, stop: Some(tx), handle }
+        Self {
+            base,
+            state,
+            stop: Some(tx),
+            handle,
+        }
     }
 
     async fn start(db: &Db, config: Config) -> Self {
@@ -109,7 +114,11 @@ impl Prover {
 
     async fn call(&self, method: &str, path: &str, token: &str, body: Option<Vec<u8>>) -> Envelope {
         let url = format!("{}/coordinator/v1/{path}", self.base);
-        let mut req = if method == "GET" { self.http.get(url) } else { self.http.post(url) };
+        let mut req = if method == "GET" {
+            self.http.get(url)
+        } else {
+            self.http.post(url)
+        };
         if !token.is_empty() {
             req = req.bearer_auth(token);
         }
@@ -127,7 +136,13 @@ impl Prover {
         e.data["token"].as_str().unwrap().to_string()
     }
 
-    fn signed_login(&self, challenge: &str, version: &str, vks: &[&str], signer: &SigningKey) -> Value {
+    fn signed_login(
+        &self,
+        challenge: &str,
+        version: &str,
+        vks: &[&str],
+        signer: &SigningKey,
+    ) -> Value {
         let message = LoginMessage {
             challenge: challenge.into(),
             prover_version: version.into(),
@@ -143,7 +158,8 @@ impl Prover {
     }
 
     async fn login_with(&self, bearer: &str, body: &Value) -> Envelope {
-        self.call("POST", "login", bearer, Some(body.to_string().into_bytes())).await
+        self.call("POST", "login", bearer, Some(body.to_string().into_bytes()))
+            .await
     }
 
     async fn login(&mut self) {
@@ -155,13 +171,25 @@ impl Prover {
     }
 
     async fn get_task(&self) -> Envelope {
-        self.call("POST", "get_task", &self.token, Some(br#"{"task_types":[1]}"#.to_vec())).await
+        self.call(
+            "POST",
+            "get_task",
+            &self.token,
+            Some(br#"{"task_types":[1]}"#.to_vec()),
+        )
+        .await
     }
 
     async fn submit(&self, task: &Value, status: u8, proof: &str) -> Envelope {
         let body = json!({"uuid": task["uuid"], "task_id": task["task_id"], "task_type": task["task_type"],
             "status": status, "proof": proof, "failure_type": 2, "failure_msg": "out of memory"});
-        self.call("POST", "submit_proof", &self.token, Some(body.to_string().into_bytes())).await
+        self.call(
+            "POST",
+            "submit_proof",
+            &self.token,
+            Some(body.to_string().into_bytes()),
+        )
+        .await
     }
 }
 
@@ -180,23 +208,39 @@ async fn auth_negatives(db: TestDb) {
     // Forged signature: signed by another key.
     let c = p.challenge().await;
     let other = SigningKey::from_slice(&[9u8; 32]).unwrap();
-    let e = p.login_with(&c, &p.signed_login(&c, VERSION, &["galileov2"], &other)).await;
+    let e = p
+        .login_with(&c, &p.signed_login(&c, VERSION, &["galileov2"], &other))
+        .await;
     assert_eq!(e.errcode, error::BAD_PARAMETER, "{}", e.errmsg);
     assert!(e.errmsg.contains("signature"), "{}", e.errmsg);
 
     // Wrong challenge: message names another challenge than the bearer.
     let c2 = p.challenge().await;
-    let e = p.login_with(&c, &p.signed_login(&c2, VERSION, &["galileov2"], &key)).await;
+    let e = p
+        .login_with(&c, &p.signed_login(&c2, VERSION, &["galileov2"], &key))
+        .await;
     assert_eq!(e.errcode, error::BAD_PARAMETER, "{}", e.errmsg);
     // Not a token at all.
-    let e = p.login_with("garbage", &p.signed_login("garbage", VERSION, &["galileov2"], &key)).await;
+    let e = p
+        .login_with(
+            "garbage",
+            &p.signed_login("garbage", VERSION, &["galileov2"], &key),
+        )
+        .await;
     assert_eq!(e.errcode, error::JWT_ERROR, "{}", e.errmsg);
 
     // Too old, unknown fork.
-    let e = p.login_with(&c, &p.signed_login(&c, "v4.3.0-abcdef1-1234567-7654321", &["galileov2"], &key)).await;
+    let e = p
+        .login_with(
+            &c,
+            &p.signed_login(&c, "v4.3.0-abcdef1-1234567-7654321", &["galileov2"], &key),
+        )
+        .await;
     assert_eq!(e.errcode, error::BAD_PARAMETER);
     assert!(e.errmsg.contains("older"), "{}", e.errmsg);
-    let e = p.login_with(&c, &p.signed_login(&c, VERSION, &["cancun"], &key)).await;
+    let e = p
+        .login_with(&c, &p.signed_login(&c, VERSION, &["cancun"], &key))
+        .await;
     assert_eq!(e.errcode, error::BAD_PARAMETER);
     assert!(e.errmsg.contains("unknown fork"), "{}", e.errmsg);
 
@@ -209,10 +253,14 @@ async fn auth_negatives(db: TestDb) {
 
     // Blocked key: refused at login and at get_task.
     p.login().await;
-    tool::set_blocked(&db, &p.public_key(), "bad", true, &mut Vec::new()).await.unwrap();
+    tool::set_blocked(&db, &p.public_key(), "bad", true, &mut Vec::new())
+        .await
+        .unwrap();
     assert_eq!(p.get_task().await.errcode, error::GET_TASK_FAILURE);
     let c = p.challenge().await;
-    let e = p.login_with(&c, &p.signed_login(&c, VERSION, &["galileov2"], &key)).await;
+    let e = p
+        .login_with(&c, &p.signed_login(&c, VERSION, &["galileov2"], &key))
+        .await;
     assert!(e.errmsg.contains("blocked"), "{}", e.errmsg);
 
     // Expired login JWT -> 50001 (a coordinator with 1-second tokens).
@@ -233,20 +281,36 @@ async fn bad_bodies(db: TestDb) {
     let mut p = Prover::new(3, &server.base);
     p.login().await;
     let t = p.token.clone();
-    for body in [&b"{not json"[..], br#"{"task_types":"chunk"}"#, br#"{"task_types":[9]}"#] {
+    for body in [
+        &b"{not json"[..],
+        br#"{"task_types":"chunk"}"#,
+        br#"{"task_types":[9]}"#,
+    ] {
         let e = p.call("POST", "get_task", &t, Some(body.to_vec())).await;
         assert_eq!(e.errcode, error::BAD_PARAMETER, "{}", e.errmsg);
     }
     let task = p.get_task().await.data;
-    let e = p.call("POST", "submit_proof", &t, Some(br#"{"uuid": 5}"#.to_vec())).await;
+    let e = p
+        .call("POST", "submit_proof", &t, Some(br#"{"uuid": 5}"#.to_vec()))
+        .await;
     assert_eq!(e.errcode, error::BAD_PARAMETER);
     let big = json!({"uuid": task["uuid"], "task_id": task["task_id"], "task_type": 1, "status": 0,
         "proof": "x".repeat(10_000)});
-    let e = p.call("POST", "submit_proof", &t, Some(big.to_string().into_bytes())).await;
+    let e = p
+        .call(
+            "POST",
+            "submit_proof",
+            &t,
+            Some(big.to_string().into_bytes()),
+        )
+        .await;
     assert_eq!(e.errcode, error::BAD_PARAMETER);
     assert!(e.errmsg.contains("body"), "{}", e.errmsg);
     // Nothing changed: still assigned.
-    assert_eq!(pt_of(&db, &task).await.proving_status, ProverTaskStatus::Assigned);
+    assert_eq!(
+        pt_of(&db, &task).await.proving_status,
+        ProverTaskStatus::Assigned
+    );
     server.stop().await;
 }
 
@@ -273,16 +337,33 @@ async fn lifecycle(db: TestDb) {
     // Not yours -> error, nothing changed.
     let e = b.submit(&t1.data, 1, "").await;
     assert_eq!(e.errcode, error::PROOF_FAILURE);
-    assert_eq!(pt_of(&db, &t1.data).await.proving_status, ProverTaskStatus::Assigned);
+    assert_eq!(
+        pt_of(&db, &t1.data).await.proving_status,
+        ProverTaskStatus::Assigned
+    );
 
     // A valid-status proof with no verifier: rejected and recorded as verification failed.
     let e = a.submit(&t1.data, 0, "{\"proof\":1}").await;
     assert_eq!(e.errcode, error::PROOF_FAILURE);
-    assert!(e.errmsg.contains("no verifier configured for fork galileov2"), "{}", e.errmsg);
+    assert!(
+        e.errmsg
+            .contains("no verifier configured for fork galileov2"),
+        "{}",
+        e.errmsg
+    );
     let pt = pt_of(&db, &t1.data).await;
-    assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::ProofInvalid, ProverTaskFailureType::VerificationFailed));
+    assert_eq!(
+        (pt.proving_status, pt.failure_type),
+        (
+            ProverTaskStatus::ProofInvalid,
+            ProverTaskFailureType::VerificationFailed
+        )
+    );
     // Submitting twice -> error.
-    assert_eq!(a.submit(&t1.data, 1, "").await.errcode, error::PROOF_FAILURE);
+    assert_eq!(
+        a.submit(&t1.data, 1, "").await.errcode,
+        error::PROOF_FAILURE
+    );
 
     // Prover-reported failure recorded.
     assert_eq!(b.submit(&t2, 1, "").await.errcode, 0);
@@ -296,7 +377,10 @@ async fn lifecycle(db: TestDb) {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     let report = cron::run_once(&db, &cfg).await.unwrap();
     assert!(report.timed_out >= 1, "{report:?}");
-    assert_eq!(pt_of(&db, &t3).await.failure_type, ProverTaskFailureType::Timeout);
+    assert_eq!(
+        pt_of(&db, &t3).await.failure_type,
+        ProverTaskFailureType::Timeout
+    );
     // A late proof is still verified (and rejected here, there is no verifier), without
     // changing the recorded timeout.
     let e = a.submit(&t3, 0, "{}").await;
@@ -312,10 +396,13 @@ async fn lifecycle(db: TestDb) {
     let t5 = c.get_task().await.data;
     assert_eq!(t5["task_id"], t1.data["task_id"]);
     assert_eq!(c.submit(&t5, 1, "").await.errcode, 0);
-    let chunk = rollproof_db::chunk::get_by_hash(&db, t1.data["task_id"].as_str().unwrap().parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
+    let chunk = rollproof_db::chunk::get_by_hash(
+        &*db,
+        t1.data["task_id"].as_str().unwrap().parse().unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(chunk.proving.proving_status, ProvingStatus::Failed);
     server.stop().await;
 }
@@ -348,7 +435,11 @@ async fn concurrency_two_replicas_postgres() {
     let s2 = Server::start(&db, cfg).await;
     let mut joins = Vec::new();
     for i in 0..50u64 {
-        let base = if i % 2 == 0 { s1.base.clone() } else { s2.base.clone() };
+        let base = if i % 2 == 0 {
+            s1.base.clone()
+        } else {
+            s2.base.clone()
+        };
         joins.push(tokio::spawn(async move {
             let mut p = Prover::new(100 + i, &base);
             p.login().await;
@@ -385,7 +476,13 @@ async fn concurrency_two_replicas_postgres() {
     }
     assert_eq!(seen.len(), 500, "every task assigned exactly once");
     let counts = rollproof_db::stats::task_status_counts(&*db).await.unwrap();
-    let get = |s| counts.iter().filter(|c| c.task_type == TaskType::Chunk && c.status == s).map(|c| c.count).sum::<u64>();
+    let get = |s| {
+        counts
+            .iter()
+            .filter(|c| c.task_type == TaskType::Chunk && c.status == s)
+            .map(|c| c.count)
+            .sum::<u64>()
+    };
     assert_eq!(get(ProvingStatus::Failed), 500 - held);
     assert_eq!(get(ProvingStatus::Assigned), held);
     let m1 = s1.state.metrics.assignments.get() + s2.state.metrics.assignments.get();

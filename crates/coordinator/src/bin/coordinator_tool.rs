@@ -89,7 +89,9 @@ fn parse_task_type(s: &str) -> Result<TaskType, String> {
 }
 
 fn parse_status(s: &str) -> Result<ProvingStatus, String> {
-    let n: i64 = s.parse().map_err(|_| format!("status must be a number, got {s:?}"))?;
+    let n: i64 = s
+        .parse()
+        .map_err(|_| format!("status must be a number, got {s:?}"))?;
     ProvingStatus::try_from(n).map_err(|e| e.to_string())
 }
 
@@ -105,9 +107,11 @@ async fn main() -> anyhow::Result<()> {
     match args.command {
         Command::Migrate => println!("migrations applied: {:?}", db.migration_versions()),
         Command::Status => tool::status(&db, out).await?,
-        Command::Tasks { r#type, status, limit } => {
-            tool::list_tasks(&db, r#type, status, limit, out).await?
-        }
+        Command::Tasks {
+            r#type,
+            status,
+            limit,
+        } => tool::list_tasks(&db, r#type, status, limit, out).await?,
         Command::Requeue { task_type, hash } => tool::requeue(&db, task_type, hash, out).await?,
         Command::BlockProver { public_key, name } => {
             tool::set_blocked(&db, &public_key, &name, true, out).await?
