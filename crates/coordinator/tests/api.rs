@@ -404,6 +404,30 @@ async fn lifecycle(db: TestDb) {
     .unwrap()
     .unwrap();
     assert_eq!(chunk.proving.proving_status, ProvingStatus::Failed);
+
+    // Health and metrics agree with what happened.
+    assert_eq!(c.call("GET", "health", "", None).await.errcode, 0);
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "coordinator_tasks{type=\"chunk\",status=\"failed\"} 1",
+        // The db layer keeps a released task "assigned" with active_attempts 0.
+        "coordinator_tasks{type=\"chunk\",status=\"assigned\"} 1",
+        "coordinator_assignments_total 5",
+        "coordinator_redeliveries_total 1",
+        "coordinator_verifications_failed_total 2",
+        "coordinator_prover_failures_total 3",
+        "coordinator_active_provers 0",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "missing {line:?} in\n{metrics}"
+        );
+    }
     server.stop().await;
 }
 
