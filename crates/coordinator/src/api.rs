@@ -272,6 +272,9 @@ async fn get_task(
     let pm = &s.config.prover_manager;
     let started = Instant::now();
     for task_type in types {
+        if !serves_external(&s, &claims, task_type).await? {
+            continue;
+        }
         let request = tasks::ClaimRequest {
             task_type,
             prover: prover.clone(),
@@ -293,6 +296,26 @@ async fn get_task(
         }
     }
     Err(ApiError::new(NO_TASK, "no task available"))
+}
+
+/// External provers (type 2) are served a task type only while at least
+/// `external_prover_threshold` of its tasks are unassigned (0: always).
+async fn serves_external(
+    s: &AppState,
+    claims: &LoginClaims,
+    task_type: TaskType,
+) -> Result<bool, ApiError> {
+    let threshold = s.config.prover_manager.external_prover_threshold;
+    if claims.prover_provider_type != 2 || threshold == 0 {
+        return Ok(true);
+    }
+    let unassigned = rollproof_db::stats::count_tasks(
+        &s.db,
+        task_type,
+        rollproof_primitives::ProvingStatus::Unassigned,
+    )
+    .await?;
+    Ok(unassigned >= threshold)
 }
 
 fn task_data(

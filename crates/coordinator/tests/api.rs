@@ -90,6 +90,7 @@ struct Prover {
     base: String,
     token: String,
     name: String,
+    provider_type: u8,
 }
 
 const VERSION: &str = "v4.5.0-abcdef1-1234567-7654321";
@@ -105,6 +106,7 @@ impl Prover {
             base: base.into(),
             token: String::new(),
             name: format!("prover-{seed}"),
+            provider_type: 1,
         }
     }
 
@@ -147,7 +149,7 @@ impl Prover {
             challenge: challenge.into(),
             prover_version: version.into(),
             prover_name: self.name.clone(),
-            prover_provider_type: 1,
+            prover_provider_type: self.provider_type,
             prover_types: vec![1],
             vks: vks.iter().map(|v| v.to_string()).collect(),
         };
@@ -198,7 +200,33 @@ async fn pt_of(db: &Db, task: &Value) -> prover_task::ProverTask {
     prover_task::get_by_uuid(db, uuid).await.unwrap().unwrap()
 }
 
-backend_tests!(auth_negatives, bad_bodies, lifecycle, restart_loses_nothing);
+backend_tests!(
+    auth_negatives,
+    bad_bodies,
+    lifecycle,
+    restart_loses_nothing,
+    external_threshold
+);
+
+async fn external_threshold(db: TestDb) {
+    let mut cfg = config(&db.url());
+    cfg.prover_manager.external_prover_threshold = 3;
+    let server = Server::start(&db, cfg).await;
+    tool::seed_chunks(&db, 0, 3).await.unwrap();
+    let mut ext = Prover::new(40, &server.base);
+    ext.provider_type = 2;
+    ext.login().await;
+    let mut int = Prover::new(41, &server.base);
+    int.login().await;
+    // 3 unassigned: the external prover is served; then 2 left: only internal provers are.
+    assert_eq!(ext.get_task().await.errcode, 0);
+    let mut ext2 = Prover::new(42, &server.base);
+    ext2.provider_type = 2;
+    ext2.login().await;
+    assert_eq!(ext2.get_task().await.errcode, error::NO_TASK);
+    assert_eq!(int.get_task().await.errcode, 0);
+    server.stop().await;
+}
 
 async fn auth_negatives(db: TestDb) {
     let server = Server::start(&db, config(&db.url())).await;
