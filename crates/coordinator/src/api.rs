@@ -1,0 +1,441 @@
+//! `coordinator_api`: the `/coordinator/v1` routes, their handlers and `/metrics`.
+
+use std::{net::SocketAddr, sync::Arc, time::Instant};
+
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, DefaultBodyLimit, State},
+    http::HeaderMap,
+    response::Response,
+    routing::{get, post},
+    Router,
+};
+use rollproof_db::{block_list, challenge, prover_task::ProverIdentity, tasks, Db, Uuid};
+use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, SubmitProofStatus, TaskType};
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    auth::{self, LoginClaims, LoginMessage, Tokens},
+    config::Config,
+    error::{ok, ApiError, BAD_PARAMETER, GET_TASK_FAILURE, JWT_ERROR, NO_TASK, PROOF_FAILURE},
+    metrics::Metrics,
+    verifier::ProofVerifier,
+};
+
+/// Request bodies above this many bytes are refused (a proof is at most a few MB).
+pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The configuration.
+    pub config: Config,
+    /// Token issuer and checker.
+    pub tokens: Tokens,
+    /// Proof verification.
+    pub verifier: Box<dyn ProofVerifier>,
+    /// Counters for `/metrics`.
+    pub metrics: Metrics,
+}
+
+/// The router over `state`, refusing bodies over `body_limit` bytes.
+pub fn router(state: Arc<AppState>, body_limit: usize) -> Router {
+    Router::new()
+        .route("/coordinator/v1/health", get(health))
+        .route("/coordinator/v1/challenge", get(get_challenge))
+        .route("/coordinator/v1/login", post(login))
+        .route("/coordinator/v1/get_task", post(get_task))
+        .route("/coordinator/v1/submit_proof", post(submit_proof))
+        .route("/metrics", get(metrics))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}
+
+/// Serves `router` on `listener` until the future `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
+
+type Shared = State<Arc<AppState>>;
+
+async fn health() -> Response {
+    ok(serde_json::Value::Null)
+}
+
+/// `{time, token}` of challenge and login responses.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct TokenData {
+    /// Expiry (RFC 3339).
+    pub time: String,
+    /// The JWT.
+    pub token: String,
+}
+
+fn token_data(token: String, exp: u64) -> TokenData {
+    let time = chrono::DateTime::from_timestamp(exp as i64, 0)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
+    TokenData { time, token }
+}
+
+async fn get_challenge(State(s): Shared) -> Response {
+    let (token, exp) = s.tokens.challenge();
+    ok(token_data(token, exp))
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError::new(JWT_ERROR, "missing Authorization: Bearer token"))
+}
+
+fn parse_body<T: serde::de::DeserializeOwned>(
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ApiError> {
+    let body = body.map_err(|e| {
+        ApiError::new(
+            BAD_PARAMETER,
+            format!("cannot read request body: {}", e.body_text()),
+        )
+    })?;
+    serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(BAD_PARAMETER, format!("parameter invalid: {e}")))
+}
+
+/// The `/login` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// The signed message.
+    pub message: LoginMessage,
+    /// Compressed secp256k1 public key, hex.
+    pub public_key: String,
+    /// 65-byte signature, hex.
+    pub signature: String,
+}
+
+async fn login(
+    State(s): Shared,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let token = bearer(&headers)?.to_string();
+    s.tokens.check_challenge(&token)?;
+    let req: LoginRequest = parse_body(body)?;
+    let m = &req.message;
+    if m.challenge != token {
+        return Err(ApiError::new(
+            BAD_PARAMETER,
+            "message.challenge is not the bearer challenge",
+        ));
+    }
+    auth::verify_signature(&m.hash(), &req.public_key, &req.signature)?;
+    let min = &s.config.prover_manager.verifier.min_prover_version;
+    if !auth::version_at_least(&m.prover_version, min) {
+        return Err(ApiError::new(
+            BAD_PARAMETER,
+            format!(
+                "prover version {} is older than the minimum {min}",
+                m.prover_version
+            ),
+        ));
+    }
+    let forks = prover_forks(m)?;
+    if block_list::is_blocked(&s.db, &req.public_key).await? {
+        return Err(ApiError::new(BAD_PARAMETER, "public key is blocked"));
+    }
+    match challenge::insert(&s.db, &token).await {
+        Ok(()) => {}
+        Err(e) if e.is_duplicate() => {
+            return Err(ApiError::new(
+                BAD_PARAMETER,
+                "challenge already used (replay)",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let (token, exp) = s.tokens.login(LoginClaims {
+        public_key: req.public_key.to_lowercase(),
+        prover_name: m.prover_name.clone(),
+        prover_version: m.prover_version.clone(),
+        hard_fork_name: forks.join(","),
+        prover_provider_type: m.prover_provider_type,
+        exp: 0,
+    });
+    Ok(ok(token_data(token, exp)))
+}
+
+/// The forks a prover supports. Without libzkp there is no vk -> fork table; a prover names its
+/// forks in `vks` as fork names until then (documented deviation), and an unknown one is refused.
+fn prover_forks(m: &LoginMessage) -> Result<Vec<String>, ApiError> {
+    if m.vks.is_empty() {
+        return Err(ApiError::new(
+            BAD_PARAMETER,
+            "no vks: the prover supports no fork",
+        ));
+    }
+    m.vks
+        .iter()
+        .map(|v| {
+            v.parse::<rollproof_primitives::ForkName>()
+                .map(|f| f.as_str().to_string())
+                .map_err(|_| ApiError::new(BAD_PARAMETER, format!("unknown fork or vk {v:?}")))
+        })
+        .collect()
+}
+
+fn login_claims(s: &AppState, headers: &HeaderMap) -> Result<LoginClaims, ApiError> {
+    s.tokens.check_login(bearer(headers)?)
+}
+
+/// The `/get_task` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct GetTaskRequest {
+    /// Wanted task types (empty: all).
+    #[serde(default)]
+    pub task_types: Vec<u8>,
+    /// The prover's L2 height.
+    #[serde(default)]
+    pub prover_height: Option<u64>,
+}
+
+/// The `/get_task` response data.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TaskData {
+    /// The assignment (prover task) id.
+    pub uuid: String,
+    /// The task's hash.
+    pub task_id: String,
+    /// 1 chunk, 2 batch, 3 bundle.
+    pub task_type: u8,
+    /// The task as a JSON string.
+    pub task_data: String,
+    /// The fork to prove it with.
+    pub hard_fork_name: String,
+}
+
+fn task_types(raw: &[u8]) -> Result<Vec<TaskType>, ApiError> {
+    if raw.is_empty() {
+        return Ok(vec![TaskType::Chunk, TaskType::Batch, TaskType::Bundle]);
+    }
+    raw.iter()
+        .map(|t| match TaskType::try_from(*t as i64) {
+            Ok(tt) if tt != TaskType::Undefined => Ok(tt),
+            _ => Err(ApiError::new(
+                BAD_PARAMETER,
+                format!("unknown task type {t}"),
+            )),
+        })
+        .collect()
+}
+
+async fn get_task(
+    State(s): Shared,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let claims = login_claims(&s, &headers)?;
+    let req: GetTaskRequest = parse_body(body)?;
+    let types = task_types(&req.task_types)?;
+    if block_list::is_blocked(&s.db, &claims.public_key).await? {
+        return Err(ApiError::new(GET_TASK_FAILURE, "public key is blocked"));
+    }
+    let fork = claims
+        .hard_fork_name
+        .split(',')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    // One outstanding task per prover: hand the same one out again.
+    if let Some(pt) =
+        rollproof_db::prover_task::find_assigned(&s.db, &claims.public_key, &types).await?
+    {
+        s.metrics.redeliveries.inc();
+        return Ok(ok(task_data(pt.uuid, pt.task_id, pt.task_type, &fork)));
+    }
+    let prover = ProverIdentity {
+        public_key: claims.public_key.clone(),
+        name: claims.prover_name.clone(),
+        version: claims.prover_version.clone(),
+    };
+    let pm = &s.config.prover_manager;
+    let started = Instant::now();
+    for task_type in types {
+        if !serves_external(&s, &claims, task_type).await? {
+            continue;
+        }
+        let request = tasks::ClaimRequest {
+            task_type,
+            prover: prover.clone(),
+            provers_per_session: pm.provers_per_session,
+            session_attempts: pm.session_attempts,
+            max_end_block_number: req.prover_height,
+            exclude_task_ids: vec![],
+            exclude_recent_failures: 2,
+        };
+        if let Some(a) = tasks::claim(&s.db, &request).await? {
+            s.metrics.assignments.inc();
+            s.metrics.get_task_latency.observe(started.elapsed());
+            return Ok(ok(task_data(
+                a.prover_task.uuid,
+                a.task_id,
+                task_type,
+                &fork,
+            )));
+        }
+    }
+    Err(ApiError::new(NO_TASK, "no task available"))
+}
+
+/// External provers (type 2) are served a task type only while at least
+/// `external_prover_threshold` of its tasks are unassigned (0: always).
+async fn serves_external(
+    s: &AppState,
+    claims: &LoginClaims,
+    task_type: TaskType,
+) -> Result<bool, ApiError> {
+    let threshold = s.config.prover_manager.external_prover_threshold;
+    if claims.prover_provider_type != 2 || threshold == 0 {
+        return Ok(true);
+    }
+    let unassigned = rollproof_db::stats::count_tasks(
+        &s.db,
+        task_type,
+        rollproof_primitives::ProvingStatus::Unassigned,
+    )
+    .await?;
+    Ok(unassigned >= threshold)
+}
+
+fn task_data(
+    uuid: Uuid,
+    task_id: alloy_primitives::B256,
+    task_type: TaskType,
+    fork: &str,
+) -> TaskData {
+    // The universal task is built by libzkp (not available yet): until then task_data names
+    // the task so a prover can fetch its inputs.
+    let task_data = serde_json::json!({
+        "task_id": task_id.to_string(),
+        "task_type": task_type as u8,
+        "fork_name": fork,
+    })
+    .to_string();
+    TaskData {
+        uuid: uuid.to_string(),
+        task_id: task_id.to_string(),
+        task_type: task_type as u8,
+        task_data,
+        hard_fork_name: fork.to_string(),
+    }
+}
+
+/// The `/submit_proof` body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SubmitProofRequest {
+    /// The assignment id from get_task.
+    pub uuid: String,
+    /// The task's hash.
+    pub task_id: String,
+    /// The task type.
+    pub task_type: u8,
+    /// 0 ok, 1 error.
+    pub status: u8,
+    /// The proof (JSON string).
+    #[serde(default)]
+    pub proof: String,
+    /// 0 undefined, 1 panic, 2 no-panic.
+    #[serde(default)]
+    pub failure_type: u8,
+    /// What failed on the prover.
+    #[serde(default)]
+    pub failure_msg: String,
+}
+
+async fn submit_proof(
+    State(s): Shared,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let claims = login_claims(&s, &headers)?;
+    let req: SubmitProofRequest = parse_body(body)?;
+    let uuid: Uuid = req
+        .uuid
+        .parse()
+        .map_err(|_| ApiError::new(BAD_PARAMETER, "uuid is not a UUID"))?;
+    let status = SubmitProofStatus::try_from(req.status as i64)
+        .map_err(|_| ApiError::new(BAD_PARAMETER, format!("unknown status {}", req.status)))?;
+    let pt = rollproof_db::prover_task::get_by_uuid(&s.db, uuid)
+        .await?
+        .filter(|pt| pt.prover_public_key == claims.public_key)
+        .ok_or_else(|| ApiError::new(PROOF_FAILURE, "no such task assigned to this prover"))?;
+    if pt.task_id.to_string() != req.task_id.to_lowercase() || pt.task_type as u8 != req.task_type {
+        return Err(ApiError::new(
+            BAD_PARAMETER,
+            "task_id/task_type do not match the assignment",
+        ));
+    }
+    let late = pt.proving_status == ProverTaskStatus::ProofInvalid
+        && pt.failure_type == ProverTaskFailureType::Timeout;
+    if pt.proving_status != ProverTaskStatus::Assigned && !late {
+        return Err(ApiError::new(
+            PROOF_FAILURE,
+            "proof already submitted for this task",
+        ));
+    }
+    let attempts = s.config.prover_manager.session_attempts;
+    if status == SubmitProofStatus::Error {
+        if late {
+            return Err(ApiError::new(PROOF_FAILURE, "task already timed out"));
+        }
+        tasks::record_failure(
+            &s.db,
+            uuid,
+            ProverTaskFailureType::SubmitStatusNotOk,
+            attempts,
+        )
+        .await?;
+        s.metrics.prover_failures.inc();
+        tracing::info!(%uuid, failure_type = req.failure_type, msg = %req.failure_msg, "prover reported failure");
+        return Ok(ok(serde_json::Value::Null));
+    }
+    let fork = claims.hard_fork_name.split(',').next().unwrap_or("");
+    let started = Instant::now();
+    let verdict = s.verifier.verify(fork, pt.task_type, req.proof.as_bytes());
+    s.metrics.verify_latency.observe(started.elapsed());
+    if let Err(reason) = verdict {
+        s.metrics.verifications_failed.inc();
+        if !late {
+            tasks::record_failure(
+                &s.db,
+                uuid,
+                ProverTaskFailureType::VerificationFailed,
+                attempts,
+            )
+            .await?;
+        }
+        return Err(ApiError::new(
+            PROOF_FAILURE,
+            format!("verification failed: {reason}"),
+        ));
+    }
+    s.metrics.verifications_ok.inc();
+    let secs = (rollproof_db::now() - pt.assigned_at).num_seconds().max(0) as u32;
+    tasks::record_verified_proof(&s.db, uuid, req.proof.as_bytes(), secs).await?;
+    Ok(ok(serde_json::Value::Null))
+}
+
+async fn metrics(State(s): Shared) -> Result<String, ApiError> {
+    s.metrics.render(&s.db).await.map_err(Into::into)
+}

@@ -1,0 +1,140 @@
+//! `coordinator_tool bench`: seeds pending chunk tasks, runs simulated provers doing
+//! get_task -> submit(status=error) over HTTP against an in-process API, prints throughput and
+//! get_task latency percentiles.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use k256::ecdsa::SigningKey;
+use serde_json::{json, Value};
+
+use crate::{api, app_state, auth::LoginMessage, error::Envelope, Config};
+
+/// What a run measured.
+#[derive(Debug, Clone)]
+pub struct BenchReport {
+    /// New assignments made.
+    pub assignments: u64,
+    /// Wall time of the proving phase.
+    pub elapsed: Duration,
+    /// get_task latency percentiles.
+    pub p50: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+}
+
+/// Seeds `tasks` chunks into the configured database (which should be empty), serves the API on
+/// 127.0.0.1 and runs `provers` simulated provers until no task is left.
+pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<BenchReport> {
+    let db = crate::connect(&config).await?;
+    crate::tool::seed_chunks(&db, 0, tasks).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/coordinator/v1", listener.local_addr()?);
+    let app = api::router(app_state(config, db), api::DEFAULT_BODY_LIMIT);
+    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for i in 0..provers {
+        tokens.push(login(&http, &base, i).await?);
+    }
+    let started = Instant::now();
+    let mut joins = Vec::new();
+    for token in tokens {
+        let (http, base) = (http.clone(), base.clone());
+        joins.push(tokio::spawn(
+            async move { prove_loop(http, base, token).await },
+        ));
+    }
+    let mut latencies = Vec::new();
+    for j in joins {
+        latencies.extend(j.await??);
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(BenchReport {
+        assignments: latencies.len() as u64,
+        elapsed,
+        p50: pct(0.50),
+        p99: pct(0.99),
+    })
+}
+
+async fn call(
+    http: &reqwest::Client,
+    url: String,
+    token: &str,
+    body: Value,
+) -> anyhow::Result<Envelope> {
+    let req = http.post(url).bearer_auth(token).json(&body);
+    Ok(req.send().await?.json().await?)
+}
+
+async fn login(http: &reqwest::Client, base: &str, i: u64) -> anyhow::Result<String> {
+    let mut seed = [0u8; 32];
+    seed[0] = 2;
+    seed[24..].copy_from_slice(&i.to_be_bytes());
+    let key = SigningKey::from_slice(&seed)?;
+    let challenge: Envelope = http
+        .get(format!("{base}/challenge"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let challenge = challenge.data["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let message = LoginMessage {
+        challenge: challenge.clone(),
+        prover_version: "v99.0.0-bench00-bench00-bench00".into(),
+        prover_name: format!("bench-{i}"),
+        prover_provider_type: 1,
+        prover_types: vec![1],
+        vks: vec!["galileov2".into()],
+    };
+    let (sig, recid) = key.sign_prehash_recoverable(&message.hash())?;
+    let mut sig = sig.to_bytes().to_vec();
+    sig.push(recid.to_byte());
+    let body = json!({"message": message, "public_key": hex::encode(key.verifying_key().to_sec1_bytes()),
+        "signature": hex::encode(sig)});
+    let e = call(http, format!("{base}/login"), &challenge, body).await?;
+    anyhow::ensure!(e.errcode == 0, "login failed: {}", e.errmsg);
+    Ok(e.data["token"].as_str().unwrap_or_default().to_string())
+}
+
+async fn prove_loop(
+    http: reqwest::Client,
+    base: String,
+    token: String,
+) -> anyhow::Result<Vec<Duration>> {
+    let token = Arc::new(token);
+    let mut latencies = Vec::new();
+    loop {
+        let t = Instant::now();
+        let e = call(
+            &http,
+            format!("{base}/get_task"),
+            &token,
+            json!({"task_types": [1]}),
+        )
+        .await?;
+        if e.errcode == crate::error::NO_TASK {
+            return Ok(latencies);
+        }
+        anyhow::ensure!(e.errcode == 0, "get_task failed: {}", e.errmsg);
+        latencies.push(t.elapsed());
+        let d = &e.data;
+        let body = json!({"uuid": d["uuid"], "task_id": d["task_id"], "task_type": d["task_type"],
+            "status": 1, "failure_type": 2, "failure_msg": "bench"});
+        let s = call(&http, format!("{base}/submit_proof"), &token, body).await?;
+        anyhow::ensure!(s.errcode == 0, "submit failed: {}", s.errmsg);
+    }
+}

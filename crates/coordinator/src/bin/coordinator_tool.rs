@@ -1,0 +1,134 @@
+//! `coordinator_tool`: operator commands against the coordinator's database.
+
+use std::path::PathBuf;
+
+use alloy_primitives::B256;
+use clap::{Parser, Subcommand};
+use rollproof_coordinator::{connect, tool, Config};
+use rollproof_primitives::{ProvingStatus, TaskType};
+
+/// Operator commands: migrate, status, tasks, requeue, block-prover, unblock-prover, bench,
+/// verify.
+/// Config overrides as for coordinator_api (`COORDINATOR_*`).
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// The JSON config file.
+    #[arg(long, env = "COORDINATOR_CONFIG", default_value = "conf/config.json")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply the database migrations.
+    Migrate,
+    /// Counts per type and status, oldest unassigned task, active provers.
+    Status,
+    /// List tasks.
+    Tasks {
+        /// chunk, batch or bundle (or 1, 2, 3).
+        #[arg(long, value_parser = parse_task_type)]
+        r#type: Option<TaskType>,
+        /// Proving status number (1 unassigned, 2 assigned, 4 verified, 5 failed).
+        #[arg(long, value_parser = parse_status)]
+        status: Option<ProvingStatus>,
+        /// At most this many per type.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
+    /// Reset a failed or stuck task to unassigned.
+    Requeue {
+        /// chunk, batch or bundle.
+        #[arg(value_parser = parse_task_type)]
+        task_type: TaskType,
+        /// The task's hash.
+        hash: B256,
+    },
+    /// Refuse a prover key at login and get_task.
+    BlockProver {
+        /// Compressed public key, hex.
+        public_key: String,
+        /// A name for the record.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// Allow a blocked prover key again.
+    UnblockProver {
+        /// Compressed public key, hex.
+        public_key: String,
+    },
+    /// Benchmark: seed pending chunk tasks (use an empty database), serve the API in-process
+    /// and run simulated provers doing get_task -> submit(status=error) over HTTP.
+    Bench {
+        /// Pending chunk tasks to seed.
+        #[arg(long, default_value_t = 100_000)]
+        tasks: u64,
+        /// Concurrent simulated provers.
+        #[arg(long, default_value_t = 1000)]
+        provers: u64,
+    },
+    /// Verify a proof file offline (needs libzkp, not available yet: always an error).
+    Verify {
+        /// The proof file.
+        proof: PathBuf,
+        /// The fork.
+        #[arg(long)]
+        fork: String,
+    },
+}
+
+fn parse_task_type(s: &str) -> Result<TaskType, String> {
+    match s.to_lowercase().as_str() {
+        "chunk" | "1" => Ok(TaskType::Chunk),
+        "batch" | "2" => Ok(TaskType::Batch),
+        "bundle" | "3" => Ok(TaskType::Bundle),
+        _ => Err(format!("unknown task type {s:?} (chunk, batch, bundle)")),
+    }
+}
+
+fn parse_status(s: &str) -> Result<ProvingStatus, String> {
+    let n: i64 = s
+        .parse()
+        .map_err(|_| format!("status must be a number, got {s:?}"))?;
+    ProvingStatus::try_from(n).map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    if let Command::Verify { fork, .. } = &args.command {
+        anyhow::bail!("verify needs libzkp, which is not available yet (fork {fork})");
+    }
+    let config = Config::load(&args.config)?;
+    let db = connect(&config).await?;
+    let out = &mut std::io::stdout();
+    match args.command {
+        Command::Migrate => println!("migrations applied: {:?}", db.migration_versions()),
+        Command::Status => tool::status(&db, out).await?,
+        Command::Tasks {
+            r#type,
+            status,
+            limit,
+        } => tool::list_tasks(&db, r#type, status, limit, out).await?,
+        Command::Requeue { task_type, hash } => tool::requeue(&db, task_type, hash, out).await?,
+        Command::BlockProver { public_key, name } => {
+            tool::set_blocked(&db, &public_key, &name, true, out).await?
+        }
+        Command::UnblockProver { public_key } => {
+            tool::set_blocked(&db, &public_key, "", false, out).await?
+        }
+        Command::Bench { tasks, provers } => {
+            drop(db);
+            let r = rollproof_coordinator::bench::run(config, tasks, provers).await?;
+            let rate = r.assignments as f64 / r.elapsed.as_secs_f64();
+            println!(
+                "{} assignments in {:.2?}: {rate:.0} assignments/s; get_task p50 {:.2?}, p99 {:.2?}",
+                r.assignments, r.elapsed, r.p50, r.p99
+            );
+        }
+        Command::Verify { .. } => unreachable!("handled above"),
+    }
+    Ok(())
+}

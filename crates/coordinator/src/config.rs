@@ -1,0 +1,314 @@
+//! The coordinator's configuration: the reference's JSON shape, environment overrides and
+//! validation.
+//!
+//! Environment overrides: `COORDINATOR_` followed by the upper-cased JSON path joined with `__`,
+//! e.g. `COORDINATOR_DB__DSN`, `COORDINATOR_AUTH__SECRET`,
+//! `COORDINATOR_PROVER_MANAGER__SESSION_ATTEMPTS`. The value is parsed as JSON when it is valid
+//! JSON (numbers, booleans) and taken as a string otherwise.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The prefix of environment overrides.
+pub const ENV_PREFIX: &str = "COORDINATOR_";
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Config {
+    /// Scheduling and verification.
+    pub prover_manager: ProverManagerConfig,
+    /// The database.
+    pub db: DbConfig,
+    /// The L2 chain.
+    pub l2: L2Config,
+    /// Challenge and login tokens.
+    pub auth: AuthConfig,
+}
+
+/// `prover_manager`: how tasks are handed out.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ProverManagerConfig {
+    /// Provers working on one task at once.
+    pub provers_per_session: u8,
+    /// Assignments per task before it fails.
+    pub session_attempts: u8,
+    /// External provers are served only when this many tasks are unassigned (0: always).
+    #[serde(default)]
+    pub external_prover_threshold: u64,
+    /// Chunk proof timeout, seconds.
+    pub chunk_collection_time_sec: u64,
+    /// Batch proof timeout, seconds.
+    pub batch_collection_time_sec: u64,
+    /// Bundle proof timeout, seconds.
+    pub bundle_collection_time_sec: u64,
+    /// Proof verification.
+    pub verifier: VerifierConfig,
+}
+
+/// `prover_manager.verifier`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VerifierConfig {
+    /// Provers older than this (semver) are refused at login.
+    pub min_prover_version: String,
+    /// Verifier assets per fork.
+    #[serde(default)]
+    pub verifiers: Vec<ForkVerifierConfig>,
+}
+
+/// One fork's verifier assets.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ForkVerifierConfig {
+    /// The assets directory.
+    pub assets_path: String,
+    /// The fork (any case).
+    pub fork_name: String,
+}
+
+/// `db`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DbConfig {
+    /// `postgres` or `sqlite`.
+    pub driver_name: String,
+    /// The connection URL.
+    pub dsn: String,
+    /// Pool size.
+    #[serde(default = "default_max_open", alias = "maxOpenNum")]
+    pub max_open_num: u32,
+    /// Idle connections kept.
+    #[serde(default = "default_max_idle", alias = "maxIdleNum")]
+    pub max_idle_num: u32,
+}
+
+fn default_max_open() -> u32 {
+    50
+}
+fn default_max_idle() -> u32 {
+    20
+}
+
+/// `l2`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct L2Config {
+    /// The L2 chain id.
+    pub chain_id: u64,
+    /// The L2 node (used by libzkp to fetch witnesses).
+    #[serde(default)]
+    pub endpoint: Option<String>,
+}
+
+/// `auth`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuthConfig {
+    /// The HMAC secret of both tokens.
+    pub secret: String,
+    /// Challenge token lifetime, seconds.
+    pub challenge_expire_duration_sec: u64,
+    /// Login token lifetime, seconds.
+    pub login_expire_duration_sec: u64,
+}
+
+/// A configuration problem, naming the field.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The JSON does not have the expected shape.
+    #[error("config is not valid: {0}")]
+    Parse(#[from] serde_json::Error),
+    /// A field has a bad value.
+    #[error("config field `{field}` {reason}")]
+    Invalid {
+        /// The JSON path, e.g. `prover_manager.session_attempts`.
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads `path`, applies the environment overrides and validates.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json_with_env(&text, std::env::vars())
+    }
+
+    /// Parses `json`, applies overrides from `env` (`COORDINATOR_A__B=value`), validates.
+    pub fn from_json_with_env(
+        json: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut value: Value = serde_json::from_str(json)?;
+        for (key, raw) in env {
+            let Some(path) = key.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let parsed = serde_json::from_str(&raw).unwrap_or(Value::String(raw));
+            set_path(&mut value, &path.to_lowercase(), parsed);
+        }
+        let config: Self = serde_json::from_value(value)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every field's value.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field, reason: &str| {
+            Err(ConfigError::Invalid {
+                field,
+                reason: reason.into(),
+            })
+        };
+        let pm = &self.prover_manager;
+        if pm.provers_per_session == 0 {
+            return invalid("prover_manager.provers_per_session", "must be at least 1");
+        }
+        if pm.session_attempts == 0 {
+            return invalid("prover_manager.session_attempts", "must be at least 1");
+        }
+        for (field, v) in [
+            (
+                "prover_manager.chunk_collection_time_sec",
+                pm.chunk_collection_time_sec,
+            ),
+            (
+                "prover_manager.batch_collection_time_sec",
+                pm.batch_collection_time_sec,
+            ),
+            (
+                "prover_manager.bundle_collection_time_sec",
+                pm.bundle_collection_time_sec,
+            ),
+        ] {
+            if v == 0 {
+                return invalid(field, "must be at least 1 second");
+            }
+        }
+        if let Err(e) =
+            semver::Version::parse(pm.verifier.min_prover_version.trim_start_matches('v'))
+        {
+            return invalid(
+                "prover_manager.verifier.min_prover_version",
+                &format!("is not a semantic version: {e}"),
+            );
+        }
+        for v in &pm.verifier.verifiers {
+            if v.fork_name
+                .parse::<rollproof_primitives::ForkName>()
+                .is_err()
+            {
+                return invalid(
+                    "prover_manager.verifier.verifiers[].fork_name",
+                    &format!("names an unknown fork {:?}", v.fork_name),
+                );
+            }
+        }
+        if !matches!(self.db.driver_name.as_str(), "postgres" | "sqlite") {
+            return invalid("db.driver_name", "must be \"postgres\" or \"sqlite\"");
+        }
+        if self.db.dsn.is_empty() {
+            return invalid("db.dsn", "is empty");
+        }
+        if self.db.max_open_num == 0 {
+            return invalid("db.max_open_num", "must be at least 1");
+        }
+        if self.auth.secret.len() < 16 {
+            return invalid("auth.secret", "must be at least 16 characters");
+        }
+        if self.auth.challenge_expire_duration_sec == 0 {
+            return invalid("auth.challenge_expire_duration_sec", "must be at least 1");
+        }
+        if self.auth.login_expire_duration_sec == 0 {
+            return invalid("auth.login_expire_duration_sec", "must be at least 1");
+        }
+        Ok(())
+    }
+}
+
+/// Sets `a__b__c` in a JSON object tree, creating objects on the way.
+fn set_path(value: &mut Value, path: &str, new: Value) {
+    let mut cur = value;
+    let parts: Vec<&str> = path.split("__").collect();
+    for (i, part) in parts.iter().enumerate() {
+        if !cur.is_object() {
+            *cur = Value::Object(Default::default());
+        }
+        let obj = cur.as_object_mut().expect("object");
+        if i + 1 == parts.len() {
+            obj.insert((*part).to_string(), new);
+            return;
+        }
+        cur = obj.entry((*part).to_string()).or_insert(Value::Null);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) const SAMPLE: &str = r#"{
+      "prover_manager": {"provers_per_session": 1, "session_attempts": 5,
+        "chunk_collection_time_sec": 3600, "batch_collection_time_sec": 600,
+        "bundle_collection_time_sec": 600,
+        "verifier": {"min_prover_version": "v4.4.0", "verifiers": []}},
+      "db": {"driver_name": "postgres", "dsn": "postgres://x", "maxOpenNum": 10, "maxIdleNum": 2},
+      "l2": {"chain_id": 534352},
+      "auth": {"secret": "0123456789abcdef", "challenge_expire_duration_sec": 10,
+        "login_expire_duration_sec": 3600}
+    }"#;
+
+    #[test]
+    fn parses_reference_shape_and_env_overrides() {
+        let c = Config::from_json_with_env(
+            SAMPLE,
+            [
+                (
+                    "COORDINATOR_DB__DSN".to_string(),
+                    "sqlite:/tmp/x".to_string(),
+                ),
+                (
+                    "COORDINATOR_PROVER_MANAGER__SESSION_ATTEMPTS".into(),
+                    "7".into(),
+                ),
+                ("OTHER".into(), "1".into()),
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.db.dsn, "sqlite:/tmp/x");
+        assert_eq!(c.db.max_open_num, 10);
+        assert_eq!(c.prover_manager.session_attempts, 7);
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let err = Config::from_json_with_env(
+            SAMPLE,
+            [(
+                "COORDINATOR_PROVER_MANAGER__VERIFIER__MIN_PROVER_VERSION".to_string(),
+                "abc".to_string(),
+            )],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("prover_manager.verifier.min_prover_version"),
+            "{err}"
+        );
+        let err = Config::from_json_with_env(
+            SAMPLE,
+            [("COORDINATOR_AUTH__SECRET".to_string(), "short".to_string())],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("auth.secret"), "{err}");
+    }
+}
