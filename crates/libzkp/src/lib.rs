@@ -10,6 +10,7 @@
 //! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s.
 //! - [`assets`]: per-fork asset folders (program, VM config, verifying key, `manifest.json`
 //!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_chunk_vk`].
+//! - `testing` (feature `testing`): the suite's real chunk proofs, proven once and cached.
 //! - [`Error`]: one error type for building, executing and proving.
 //!
 //! Entry point: [`ChunkProgram::build`].
@@ -19,6 +20,8 @@ pub mod chunk;
 mod error;
 pub mod proof;
 pub mod task;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod verifier;
 
 pub use chunk::{ChunkExecution, ChunkProgram};

@@ -1,0 +1,119 @@
+//! Test support (feature `testing`): the suite's real chunk proofs, made once and reused.
+//!
+//! A real chunk proof costs minutes on a CPU, and several test binaries (libzkp, libzkp-c, the
+//! coordinator, the prover) need one. [`proven_chunk`] builds the chunk guest, writes its
+//! assets for the witness's fork under the target dir, and proves the witness, keeping the
+//! proof on disk keyed by the verifying key and the witness bytes. A later call with the same
+//! guest build and witness loads the proof instead of proving again, after checking that it
+//! still verifies. Nothing here fakes a proof: a cached file that does not verify is proven
+//! again.
+
+use std::{
+    path::{Path, PathBuf},
+    sync::Mutex,
+};
+
+use rollproof_primitives::ForkName;
+use rollproof_stateless::ChunkWitness;
+use rollproof_zkvm::{GuestToolchain, ProvingParams};
+use sha2::{Digest, Sha256};
+
+use crate::{assets::write_assets, ChunkProgram, ChunkProof, ChunkVerifier, Error};
+
+/// A real chunk proof with the asset folder whose verifying key it is for.
+#[derive(Clone, Debug)]
+pub struct ProvenChunk {
+    /// The assets root: `<assets>/<fork>/manifest.json` etc., as `prover assets build` writes.
+    pub assets: PathBuf,
+    /// The fork the chunk was proven under.
+    pub fork: ForkName,
+    /// The wrapped proof.
+    pub proof: ChunkProof,
+    /// The wrapped proof as the prover submits it (JSON).
+    pub proof_json: String,
+}
+
+/// One proof at a time per process: two proofs at once do not fit a small machine.
+static PROVING: Mutex<()> = Mutex::new(());
+
+/// Where the suite keeps its assets and proofs: `$CARGO_TARGET_DIR/rollproof-test` (the
+/// system temp dir when the variable is unset).
+pub fn test_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("rollproof-test")
+}
+
+/// A real proof of `witness` by the current chunk guest (built with the project toolchain and
+/// default proving parameters), reused from disk when this exact guest build already proved
+/// this exact witness. Logs to stderr what it does and how long proving took.
+pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
+    let _one_at_a_time = PROVING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let toolchain = GuestToolchain::from_env()?;
+    let program = ChunkProgram::build(&toolchain, ProvingParams::default())?;
+    let vk = program.verifying_key()?;
+    let vk_bytes = vk.to_bytes();
+
+    let mut hasher = Sha256::new();
+    hasher.update(&vk_bytes);
+    let vk_id = alloy_primitives::hex::encode(&hasher.clone().finalize()[..8]);
+    hasher.update(witness.encode());
+    let proof_id = alloy_primitives::hex::encode(&hasher.finalize()[..8]);
+
+    let root = test_dir();
+    let assets = root.join(format!("assets-{vk_id}"));
+    if !assets.join(witness.fork.as_str()).join(crate::assets::MANIFEST).exists() {
+        write_assets(&assets, witness.fork, &program)
+            .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
+    }
+    let mut verifier = ChunkVerifier::default();
+    verifier.insert(witness.fork, vk);
+
+    let cached = root.join("proofs").join(format!("chunk-{proof_id}.json"));
+    if let Some(proof) = load_verified(&cached, &verifier, witness.fork) {
+        eprintln!("testing: reusing the chunk proof {}", cached.display());
+        return Ok(proven(assets, witness.fork, proof));
+    }
+
+    eprintln!("testing: proving a chunk of {} block(s)", witness.input.blocks.len());
+    let started = std::time::Instant::now();
+    let proof = program.prove(witness, "rollproof-test")?;
+    eprintln!(
+        "testing: chunk proof in {:.0} s, {} bytes",
+        started.elapsed().as_secs_f64(),
+        proof.proof.len()
+    );
+    verifier
+        .verify(witness.fork, &proof)
+        .map_err(|e| Error::Task(format!("a fresh proof does not verify: {e}")))?;
+    let json = serde_json::to_vec(&proof).expect("a proof always serializes");
+    write_atomically(&cached, &json).map_err(|e| Error::Task(format!("caching the proof: {e}")))?;
+    Ok(proven(assets, witness.fork, proof))
+}
+
+fn proven(assets: PathBuf, fork: ForkName, proof: ChunkProof) -> ProvenChunk {
+    let proof_json = serde_json::to_string(&proof).expect("a proof always serializes");
+    ProvenChunk {
+        assets,
+        fork,
+        proof,
+        proof_json,
+    }
+}
+
+fn load_verified(path: &Path, verifier: &ChunkVerifier, fork: ForkName) -> Option<ChunkProof> {
+    let bytes = std::fs::read(path).ok()?;
+    let proof: ChunkProof = serde_json::from_slice(&bytes).ok()?;
+    verifier.verify(fork, &proof).ok()?;
+    Some(proof)
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let partial = path.with_extension(format!("partial-{}", std::process::id()));
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, path)
+}
