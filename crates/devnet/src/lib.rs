@@ -7,6 +7,7 @@
 //! - [`genesis`]: [`genesis_state`] with the system contracts a fork calls into.
 //! - [`txgen`]: [`TxGenerator`], deterministic signed ETH and ERC-20 transfers that fill blocks.
 //! - [`wallet`]: deterministic secp256k1 wallets that sign EIP-1559 transactions.
+//! - [`sample`]: the fixed chunk every crate's real-proof test uses (one cached proof).
 //! - [`erc20`] and [`asm`]: a minimal ERC-20 written in a tiny EVM assembler.
 //!
 //! Entry point: build a [`LocalChain`] over [`genesis_state`] funded by a [`TxGenerator`]'s
@@ -16,6 +17,7 @@ pub mod asm;
 pub mod chain;
 pub mod erc20;
 pub mod genesis;
+pub mod sample;
 pub mod txgen;
 pub mod wallet;
 

@@ -114,3 +114,134 @@ fn chunk_tasks_carry_the_witness_and_expected_pi_hash() {
         Err(Error::Validation(_))
     ));
 }
+
+/// A contract that passes its 128-byte calldata to ecrecover (0x01) and to sha256 (0x02) and
+/// stores the results in slots 0 and 1.
+fn precompile_caller() -> Vec<u8> {
+    use rollproof_devnet::asm::{assemble, deployer, push_u64, Item};
+    const MLOAD: u8 = 0x51;
+    const CALLDATASIZE: u8 = 0x36;
+    const CALLDATACOPY: u8 = 0x37;
+    const GAS: u8 = 0x5a;
+    const STATICCALL: u8 = 0xfa;
+    const POP: u8 = 0x50;
+    const SSTORE: u8 = 0x55;
+    let call_and_store = |precompile: u64, out: u64, slot: u64| {
+        vec![
+            // STATICCALL(gas, precompile, in 0, in calldatasize, out, 32); result -> slot.
+            push_u64(32),
+            push_u64(out),
+            Item::Op(CALLDATASIZE),
+            push_u64(0),
+            push_u64(precompile),
+            Item::Op(GAS),
+            Item::Op(STATICCALL),
+            Item::Op(POP),
+            push_u64(out),
+            Item::Op(MLOAD),
+            push_u64(slot),
+            Item::Op(SSTORE),
+        ]
+    };
+    let mut runtime = vec![
+        Item::Op(CALLDATASIZE),
+        push_u64(0),
+        push_u64(0),
+        Item::Op(CALLDATACOPY),
+    ];
+    runtime.extend(call_and_store(1, 0x100, 0));
+    runtime.extend(call_and_store(2, 0x120, 1));
+    runtime.push(Item::Op(0x00));
+    deployer(&[], &assemble(&runtime))
+}
+
+/// The guest's ecrecover and sha256 precompiles (on the VM extensions) agree with revm's
+/// native ones: a low-s and a high-s signature recover the signer, a signature with r = 0
+/// recovers nothing, and the stored results and state root match native execution.
+#[test]
+fn precompiles_on_the_extensions_match_native_execution() {
+    use alloy_consensus::crypto::secp256k1::sign_message;
+    use alloy_primitives::{Address, TxKind};
+    use rollproof_devnet::wallet::Fees;
+
+    let order: U256 = "0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141"
+        .parse()
+        .unwrap();
+    let fork = ForkName::Galileo;
+    let mut generator = TxGenerator::new(CHAIN_ID, b"precompiles", 2);
+    let spec = ChainSpec::from_fork(CHAIN_ID, fork);
+    let settings = BlockSettings::default();
+    let state = genesis_state(
+        &spec,
+        settings.genesis_timestamp,
+        generator.allocation(U256::from(10u128.pow(24))),
+    );
+    let mut chain = LocalChain::new(spec, settings, state);
+    let deployer_wallet = &mut generator.wallets[1];
+    let contract = deployer_wallet.address.create(deployer_wallet.nonce);
+    let deploy = deployer_wallet.sign(
+        CHAIN_ID,
+        TxKind::Create,
+        U256::ZERO,
+        precompile_caller().into(),
+        200_000,
+        Fees::default(),
+    );
+    chain.build_block(vec![deploy]).unwrap();
+
+    let secret = B256::repeat_byte(0x17);
+    let signer = alloy_consensus::crypto::secp256k1::public_key_to_address(
+        *k256::ecdsa::SigningKey::from_slice(secret.as_slice())
+            .unwrap()
+            .verifying_key(),
+    );
+    let digest = keccak256(b"rollproof precompile test");
+    let signature = sign_message(secret, digest).unwrap();
+    let calldata = |v: bool, r: U256, s: U256| {
+        let mut data = digest.to_vec();
+        data.extend(U256::from(27 + u64::from(v)).to_be_bytes::<32>());
+        data.extend(r.to_be_bytes::<32>());
+        data.extend(s.to_be_bytes::<32>());
+        data
+    };
+    let cases = [
+        (calldata(signature.v(), signature.r(), signature.s()), Some(signer)),
+        // The same signature with s' = n - s and the other parity: valid for the precompile.
+        (
+            calldata(!signature.v(), signature.r(), order - signature.s()),
+            Some(signer),
+        ),
+        (calldata(signature.v(), U256::ZERO, signature.s()), None),
+    ];
+    for (data, recovered) in cases {
+        let call = generator.wallets[0].sign(
+            CHAIN_ID,
+            TxKind::Call(contract),
+            U256::ZERO,
+            data.clone().into(),
+            200_000,
+            Fees::default(),
+        );
+        chain.build_block(vec![call]).unwrap();
+        let storage = &chain.state.accounts[&contract].storage;
+        let slot = |i: u64| storage.get(&U256::from(i)).copied().unwrap_or_default();
+        let stored = Address::from_word(B256::from(slot(0)));
+        // A failed recovery returns nothing and leaves the previous value in place.
+        if let Some(address) = recovered {
+            assert_eq!(stored, address);
+        }
+        use sha2::Digest;
+        assert_eq!(B256::from(slot(1)).0, <[u8; 32]>::from(sha2::Sha256::digest(&data)));
+    }
+    let mut input = chain.chunk_input(1..=4);
+    input.prev_msg_queue_hash = B256::repeat_byte(0x42);
+    let witness = ChunkWitness {
+        chain_id: CHAIN_ID,
+        fork,
+        input,
+    };
+    let info = witness.validate(&NativeCrypto).unwrap();
+    let expected = info.pi_hash(PiVersion::new(fork, Domain::Rollup).byte());
+    let execution = program().execute(&witness).unwrap();
+    assert_eq!(execution.pi_hash, expected);
+}
