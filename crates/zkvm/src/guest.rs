@@ -51,7 +51,7 @@ impl GuestProgram {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let target_dir = env::var_os("CARGO_TARGET_DIR")
-            .map(|target| PathBuf::from(target).join("openvm-guests"));
+            .map(|target| PathBuf::from(target).join(guest_target_name(&dir)));
         Ok(Self {
             name,
             dir,
@@ -111,7 +111,7 @@ impl GuestProgram {
         ))
     }
 
-    /// Builds into `dir` instead of `$CARGO_TARGET_DIR/openvm-guests` (or the guest's own
+    /// Builds into `dir` instead of `$CARGO_TARGET_DIR/openvm-guests-<checkout>` (or the guest's own
     /// `target/` when that is unset).
     pub fn with_target_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.target_dir = Some(dir.into());
@@ -149,6 +149,22 @@ impl GuestProgram {
         }
         opts
     }
+}
+
+/// The guest target folder under a shared `CARGO_TARGET_DIR`: `openvm-guests-<checkout>`,
+/// keyed by the checkout the guest lives in. Host crates from several checkouts can share a
+/// target dir (cargo keys their artifacts by path), but a guest's ELF has one fixed path per
+/// target dir: two checkouts building into one folder would read each other's programs.
+fn guest_target_name(guest_dir: &Path) -> String {
+    let checkout = guest_dir.ancestors().nth(3).unwrap_or(guest_dir);
+    // FNV-1a: a stable, dependency-free name; not a security boundary.
+    let hash = checkout
+        .to_string_lossy()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("openvm-guests-{:08x}", hash as u32)
 }
 
 fn cargo_home() -> Option<PathBuf> {
