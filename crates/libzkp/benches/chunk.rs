@@ -86,7 +86,11 @@ fn deploys(fork: ForkName, count: usize) -> ChunkWitness {
     synthetic(
         fork,
         |_| Vec::new(),
-        |g| (0..count).map(|_| g.deploy_erc20(U256::from(1u64 << 60))).collect(),
+        |g| {
+            (0..count)
+                .map(|_| g.deploy_erc20(U256::from(1u64 << 60)))
+                .collect()
+        },
     )
 }
 
@@ -100,12 +104,11 @@ fn fixtures(sample: u64) -> Vec<ChunkWitness> {
     let files = rollproof_ethtests::fixture::discover(&[root]).unwrap_or_default();
     let mut witnesses = Vec::new();
     for block in rollproof_ethtests::bench::fixture_blocks(&files, sample) {
-        let Ok(generated) = block.pre_state.generate_witness(
-            &block.chain,
-            &block.ancestors,
-            &block.block,
-            &[],
-        ) else {
+        let Ok(generated) =
+            block
+                .pre_state
+                .generate_witness(&block.chain, &block.ancestors, &block.block, &[])
+        else {
             continue;
         };
         let input = ChunkInput {
@@ -282,7 +285,11 @@ fn main() {
         let eth = transfers(fork, TxKindGen::EthTransfer, args.txs);
         rows.push(execute(&program, &format!("{fork}: ETH transfers"), &[eth]));
         let erc20 = transfers(fork, TxKindGen::Erc20Transfer, args.txs);
-        rows.push(execute(&program, &format!("{fork}: ERC-20 transfers"), &[erc20]));
+        rows.push(execute(
+            &program,
+            &format!("{fork}: ERC-20 transfers"),
+            &[erc20],
+        ));
     }
     let deploy = deploys(ForkName::Galileo, (args.txs / 10).max(1));
     rows.push(execute(&program, "galileo: ERC-20 deploys", &[deploy]));

@@ -49,7 +49,9 @@ pub fn test_dir() -> PathBuf {
 /// default proving parameters), reused from disk when this exact guest build already proved
 /// this exact witness. Logs to stderr what it does and how long proving took.
 pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
-    let _one_at_a_time = PROVING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = PROVING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let toolchain = GuestToolchain::from_env()?;
     let program = ChunkProgram::build(&toolchain, ProvingParams::default())?;
     let vk = program.verifying_key()?;
@@ -63,7 +65,11 @@ pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
 
     let root = test_dir();
     let assets = root.join(format!("assets-{vk_id}"));
-    if !assets.join(witness.fork.as_str()).join(crate::assets::MANIFEST).exists() {
+    if !assets
+        .join(witness.fork.as_str())
+        .join(crate::assets::MANIFEST)
+        .exists()
+    {
         write_assets(&assets, witness.fork, &program)
             .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
     }
@@ -76,7 +82,10 @@ pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
         return Ok(proven(assets, witness.fork, proof));
     }
 
-    eprintln!("testing: proving a chunk of {} block(s)", witness.input.blocks.len());
+    eprintln!(
+        "testing: proving a chunk of {} block(s)",
+        witness.input.blocks.len()
+    );
     let started = std::time::Instant::now();
     let proof = program.prove(witness, "rollproof-test")?;
     eprintln!(

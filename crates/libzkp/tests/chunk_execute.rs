@@ -205,7 +205,10 @@ fn precompiles_on_the_extensions_match_native_execution() {
         data
     };
     let cases = [
-        (calldata(signature.v(), signature.r(), signature.s()), Some(signer)),
+        (
+            calldata(signature.v(), signature.r(), signature.s()),
+            Some(signer),
+        ),
         // The same signature with s' = n - s and the other parity: valid for the precompile.
         (
             calldata(!signature.v(), signature.r(), order - signature.s()),
@@ -231,7 +234,10 @@ fn precompiles_on_the_extensions_match_native_execution() {
             assert_eq!(stored, address);
         }
         use sha2::Digest;
-        assert_eq!(B256::from(slot(1)).0, <[u8; 32]>::from(sha2::Sha256::digest(&data)));
+        assert_eq!(
+            B256::from(slot(1)).0,
+            <[u8; 32]>::from(sha2::Sha256::digest(&data))
+        );
     }
     let mut input = chain.chunk_input(1..=4);
     input.prev_msg_queue_hash = B256::repeat_byte(0x42);

@@ -4,9 +4,7 @@
 
 use alloy_primitives::B256;
 use rollproof_devnet::sample::one_transfer_chunk;
-use rollproof_libzkp::{
-    assets::load_chunk_vk, testing::proven_chunk, ChunkVerifier, VerifyError,
-};
+use rollproof_libzkp::{assets::load_chunk_vk, testing::proven_chunk, ChunkVerifier, VerifyError};
 use rollproof_primitives::ForkName;
 
 /// The suite's real chunk proof (made once per guest build and cached by
