@@ -74,7 +74,7 @@ pub struct GenesisAccount {
     #[serde(default, with = "quantity::u64", skip_serializing_if = "is_zero")]
     pub nonce: u64,
     /// Code (empty for externally owned accounts).
-    #[serde(default, skip_serializing_if = "Bytes::is_empty")]
+    #[serde(default, skip_serializing_if = "is_empty_code")]
     pub code: Bytes,
     /// Storage slots (32-byte hex keys and values).
     #[serde(
@@ -83,6 +83,10 @@ pub struct GenesisAccount {
         skip_serializing_if = "BTreeMap::is_empty"
     )]
     pub storage: BTreeMap<U256, U256>,
+}
+
+fn is_empty_code(code: &Bytes) -> bool {
+    code.is_empty()
 }
 
 fn is_zero(value: &u64) -> bool {
