@@ -155,9 +155,7 @@ impl Genesis {
 
     /// The chain id (`config.chainId`).
     pub fn chain_id(&self) -> u64 {
-        self.schedule()
-            .expect("checked when parsed")
-            .chain_id()
+        self.schedule().expect("checked when parsed").chain_id()
     }
 
     /// The rollup fork schedule from `config`.
@@ -189,7 +187,9 @@ impl Genesis {
             (a, b) => a.or(b),
         };
         Ok(match prague {
-            Some(time) => spec.with_activation(EthereumHardfork::Prague, ForkCondition::Timestamp(time)),
+            Some(time) => {
+                spec.with_activation(EthereumHardfork::Prague, ForkCondition::Timestamp(time))
+            }
             None => spec,
         })
     }
@@ -254,7 +254,7 @@ mod quantity {
                 .ok_or_else(|| format!("{n} is not a non-negative integer")),
             Value::String(s) => {
                 let parsed = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-                    Some(hex) if hex.is_empty() => Ok(U256::ZERO),
+                    Some("") => Ok(U256::ZERO),
                     Some(hex) => U256::from_str_radix(hex, 16),
                     None => U256::from_str_radix(s, 10),
                 };
@@ -300,11 +300,7 @@ mod quantity {
             value: &BTreeMap<U256, U256>,
             s: S,
         ) -> Result<S::Ok, S::Error> {
-            s.collect_map(
-                value
-                    .iter()
-                    .map(|(k, v)| (B256::from(*k), B256::from(*v))),
-            )
+            s.collect_map(value.iter().map(|(k, v)| (B256::from(*k), B256::from(*v))))
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(

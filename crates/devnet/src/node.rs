@@ -194,7 +194,10 @@ impl ChainView {
                 },
             });
         }
-        self.chain.blocks.get(usize::try_from(number - 1).ok()?).cloned()
+        self.chain
+            .blocks
+            .get(usize::try_from(number - 1).ok()?)
+            .cloned()
     }
 
     /// Where the transaction with `hash` is: `(block number, index)`.
@@ -391,14 +394,20 @@ impl Node {
         let summary = BlockSummary {
             number,
             hash: inner.view.hash(number).expect("just indexed"),
-            txs: chain.blocks.last().expect("just built").body.transactions.len(),
+            txs: chain
+                .blocks
+                .last()
+                .expect("just built")
+                .body
+                .transactions
+                .len(),
             submitted: submitted_count,
             gas_used: header.gas_used,
             witness_bytes: serde_json::to_vec(chain.witnesses.last().expect("just built"))
                 .map_or(0, |json| json.len()),
             elapsed: started.elapsed(),
         };
-        if self.config.persist_every > 0 && number % self.config.persist_every == 0 {
+        if self.config.persist_every > 0 && number.is_multiple_of(self.config.persist_every) {
             self.save(&inner)?;
         }
         Ok(summary)
@@ -407,7 +416,8 @@ impl Node {
     /// Admits a signed EIP-2718 transaction to the pending pool if it would execute in the
     /// next block after the sender's pending ones; returns its hash. A refusal changes nothing.
     pub fn send_raw_transaction(&self, raw: &[u8]) -> Result<B256, TxRejected> {
-        let tx = TxEnvelope::decode_2718_exact(raw).map_err(|e| TxRejected::Decode(e.to_string()))?;
+        let tx =
+            TxEnvelope::decode_2718_exact(raw).map_err(|e| TxRejected::Decode(e.to_string()))?;
         if tx.is_eip4844() {
             return Err(TxRejected::Blob);
         }
@@ -431,7 +441,8 @@ impl Node {
             .filter(|p| p.sender == sender)
             .map(|p| p.tx.clone())
             .collect();
-        let next_nonce = chain.state.accounts.get(&sender).map_or(0, |a| a.nonce) + ahead.len() as u64;
+        let next_nonce =
+            chain.state.accounts.get(&sender).map_or(0, |a| a.nonce) + ahead.len() as u64;
         if tx.nonce() != next_nonce {
             return Err(TxRejected::Nonce {
                 expected: next_nonce,
@@ -509,7 +520,12 @@ impl Node {
 impl Inner {
     /// Generated transactions after `submitted` within `budget` gas: first the deployments the
     /// mix needs, then draws from it. Wallet nonces are synced from the state first.
-    fn generate(&mut self, config: &NodeConfig, submitted: &[TxEnvelope], budget: u64) -> Vec<TxEnvelope> {
+    fn generate(
+        &mut self,
+        config: &NodeConfig,
+        submitted: &[TxEnvelope],
+        budget: u64,
+    ) -> Vec<TxEnvelope> {
         if config.txs_per_block == 0 {
             return Vec::new();
         }

@@ -161,9 +161,18 @@ fn a_mix_parses_draws_every_kind_and_refuses_nonsense() {
     for kind in TxKindGen::ALL {
         assert!(draws.contains(&kind), "{kind} drawn");
     }
-    let eth = draws.iter().filter(|k| **k == TxKindGen::EthTransfer).count();
-    assert!((50..=110).contains(&eth), "eth drawn {eth} of 200 at weight 4/10");
+    let eth = draws
+        .iter()
+        .filter(|k| **k == TxKindGen::EthTransfer)
+        .count();
+    assert!(
+        (50..=110).contains(&eth),
+        "eth drawn {eth} of 200 at weight 4/10"
+    );
     // The same seed draws the same sequence.
     let mut again = TxGenerator::new(CHAIN_ID, b"mix", 2);
-    assert_eq!(draws, (0..200).map(|_| again.draw(&mix)).collect::<Vec<_>>());
+    assert_eq!(
+        draws,
+        (0..200).map(|_| again.draw(&mix)).collect::<Vec<_>>()
+    );
 }

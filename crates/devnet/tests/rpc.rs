@@ -100,7 +100,9 @@ impl Devnet {
     }
 
     async fn balance(&self, address: Address) -> U256 {
-        let value = self.call("eth_getBalance", json!([address, "latest"])).await;
+        let value = self
+            .call("eth_getBalance", json!([address, "latest"]))
+            .await;
         serde_json::from_value(value).unwrap()
     }
 
@@ -110,7 +112,11 @@ impl Devnet {
         for number in first..=last {
             let json = self.block(number, true).await;
             let block: alloy_rpc_types_eth::Block = serde_json::from_value(json).unwrap();
-            blocks.push(block.map_transactions(|tx| tx.into_inner()).into_consensus());
+            blocks.push(
+                block
+                    .map_transactions(|tx| tx.into_inner())
+                    .into_consensus(),
+            );
         }
         blocks
     }
@@ -120,7 +126,9 @@ impl Devnet {
         let blocks = self.consensus_blocks(first, last).await;
         let mut witnesses = Vec::new();
         for number in first..=last {
-            let json = self.call("debug_executionWitness", json!([hex(number)])).await;
+            let json = self
+                .call("debug_executionWitness", json!([hex(number)]))
+                .await;
             witnesses.push(serde_json::from_value::<ExecutionWitness>(json).unwrap());
         }
         ChunkWitness {
@@ -162,7 +170,10 @@ fn config(txs: usize) -> NodeConfig {
 async fn wallet(devnet: &Devnet, index: u64) -> Wallet {
     let mut wallet = Wallet::derive(DEFAULT_SEED.as_bytes(), index);
     let nonce = devnet
-        .call("eth_getTransactionCount", json!([wallet.address, "pending"]))
+        .call(
+            "eth_getTransactionCount",
+            json!([wallet.address, "pending"]),
+        )
         .await;
     wallet.nonce = quantity(&nonce);
     wallet
@@ -210,11 +221,28 @@ async fn chain_id_blocks_receipts_and_lookups_agree() {
         by_number["parentHash"],
         devnet.block(1, false).await["hash"]
     );
-    assert_eq!(devnet.call("eth_getBlockByNumber", json!(["latest", false])).await["number"], "0x3");
-    assert_eq!(devnet.call("eth_getBlockByNumber", json!(["earliest", false])).await["number"], "0x0");
-    assert_eq!(devnet.call("eth_getBlockByNumber", json!(["0x9", false])).await, Value::Null);
     assert_eq!(
-        devnet.call("eth_getBlockByHash", json!([B256::repeat_byte(9), false])).await,
+        devnet
+            .call("eth_getBlockByNumber", json!(["latest", false]))
+            .await["number"],
+        "0x3"
+    );
+    assert_eq!(
+        devnet
+            .call("eth_getBlockByNumber", json!(["earliest", false]))
+            .await["number"],
+        "0x0"
+    );
+    assert_eq!(
+        devnet
+            .call("eth_getBlockByNumber", json!(["0x9", false]))
+            .await,
+        Value::Null
+    );
+    assert_eq!(
+        devnet
+            .call("eth_getBlockByHash", json!([B256::repeat_byte(9), false]))
+            .await,
         Value::Null
     );
 
@@ -223,11 +251,17 @@ async fn chain_id_blocks_receipts_and_lookups_agree() {
     let hashes = by_number["transactions"].as_array().unwrap();
     assert_eq!(hashes.len(), 12);
     let mut cumulative = 0;
-    for (index, (hash, tx)) in hashes.iter().zip(full["transactions"].as_array().unwrap()).enumerate() {
+    for (index, (hash, tx)) in hashes
+        .iter()
+        .zip(full["transactions"].as_array().unwrap())
+        .enumerate()
+    {
         assert_eq!(&tx["hash"], hash);
         assert_eq!(tx["blockHash"], by_number["hash"]);
         assert_eq!(quantity(&tx["transactionIndex"]), index as u64);
-        let receipt = devnet.call("eth_getTransactionReceipt", json!([hash])).await;
+        let receipt = devnet
+            .call("eth_getTransactionReceipt", json!([hash]))
+            .await;
         assert_eq!(receipt["status"], "0x1", "{receipt}");
         assert_eq!(receipt["blockHash"], by_number["hash"]);
         assert_eq!(receipt["from"], tx["from"]);
@@ -238,7 +272,9 @@ async fn chain_id_blocks_receipts_and_lookups_agree() {
     }
     assert_eq!(quantity(&by_number["gasUsed"]), cumulative);
     assert_eq!(
-        devnet.call("eth_getTransactionReceipt", json!([B256::repeat_byte(1)])).await,
+        devnet
+            .call("eth_getTransactionReceipt", json!([B256::repeat_byte(1)]))
+            .await,
         Value::Null
     );
 
@@ -246,7 +282,9 @@ async fn chain_id_blocks_receipts_and_lookups_agree() {
     let first = devnet.block(1, true).await;
     let deploy = &first["transactions"][0];
     assert_eq!(deploy["to"], Value::Null);
-    let receipt = devnet.call("eth_getTransactionReceipt", json!([deploy["hash"]])).await;
+    let receipt = devnet
+        .call("eth_getTransactionReceipt", json!([deploy["hash"]]))
+        .await;
     let token = receipt["contractAddress"].clone();
     let code = devnet.call("eth_getCode", json!([token, "latest"])).await;
     assert!(code.as_str().unwrap().len() > 100);
@@ -283,11 +321,18 @@ async fn a_signed_raw_transfer_is_included_in_the_next_block_and_moves_balances(
     let hash = devnet.call("eth_sendRawTransaction", json!([raw])).await;
     assert_eq!(devnet.call("txpool_pendingCount", json!([])).await, "0x1");
     // Not yet mined: no receipt, and the pending nonce counts it.
-    assert_eq!(devnet.call("eth_getTransactionReceipt", json!([hash])).await, Value::Null);
+    assert_eq!(
+        devnet
+            .call("eth_getTransactionReceipt", json!([hash]))
+            .await,
+        Value::Null
+    );
     assert_eq!(wallet(&devnet, 1).await.nonce, sender.nonce);
 
     devnet.mine(1).await;
-    let receipt = devnet.call("eth_getTransactionReceipt", json!([hash])).await;
+    let receipt = devnet
+        .call("eth_getTransactionReceipt", json!([hash]))
+        .await;
     assert_eq!(receipt["status"], "0x1");
     assert_eq!(quantity(&receipt["blockNumber"]), 2);
     // Submitted transactions come first; the generator's wallet 1 continued after it.
@@ -304,10 +349,13 @@ async fn a_signed_raw_transfer_is_included_in_the_next_block_and_moves_balances(
         let full = devnet.block(2, true).await;
         for tx in full["transactions"].as_array().unwrap().iter().skip(1) {
             if tx["from"] == json!(sender.address) {
-                let r = devnet.call("eth_getTransactionReceipt", json!([tx["hash"]])).await;
+                let r = devnet
+                    .call("eth_getTransactionReceipt", json!([tx["hash"]]))
+                    .await;
                 let value: U256 = serde_json::from_value(tx["value"].clone()).unwrap();
                 spent += value
-                    + U256::from(quantity(&r["gasUsed"])) * U256::from(quantity(&r["effectiveGasPrice"]));
+                    + U256::from(quantity(&r["gasUsed"]))
+                        * U256::from(quantity(&r["effectiveGasPrice"]));
             }
         }
         spent
@@ -317,7 +365,9 @@ async fn a_signed_raw_transfer_is_included_in_the_next_block_and_moves_balances(
         before - U256::from(12_345u64) - gas_paid - generated_spend
     );
     // The balance at block 1 is still served.
-    let old = devnet.call("eth_getBalance", json!([sender.address, "0x1"])).await;
+    let old = devnet
+        .call("eth_getBalance", json!([sender.address, "0x1"]))
+        .await;
     assert_eq!(serde_json::from_value::<U256>(old).unwrap(), before);
 }
 
@@ -332,13 +382,29 @@ async fn an_invalid_raw_transaction_is_refused_with_a_clear_message_and_changes_
     stale.nonce = 5;
     let mut other_chain = wallet(&devnet, 0).await;
     let cases: Vec<(Bytes, &str)> = vec![
-        (Bytes::from_static(&[0x02, 0x01, 0x02]), "invalid transaction encoding"),
-        (transfer(&mut other_chain, chain_id + 1, to, 1), "invalid chain id"),
-        (transfer(&mut stale, chain_id, to, 1), "nonce 5 is not the sender's next nonce 0"),
+        (
+            Bytes::from_static(&[0x02, 0x01, 0x02]),
+            "invalid transaction encoding",
+        ),
+        (
+            transfer(&mut other_chain, chain_id + 1, to, 1),
+            "invalid chain id",
+        ),
+        (
+            transfer(&mut stale, chain_id, to, 1),
+            "nonce 5 is not the sender's next nonce 0",
+        ),
         (transfer(&mut broke, chain_id, to, 1), "would not execute"),
         (
             {
-                let tx = rich.sign(chain_id, TxKind::Call(to), U256::ZERO, Bytes::new(), 20_000, Fees::default());
+                let tx = rich.sign(
+                    chain_id,
+                    TxKind::Call(to),
+                    U256::ZERO,
+                    Bytes::new(),
+                    20_000,
+                    Fees::default(),
+                );
                 tx.encoded_2718().into()
             },
             "would not execute",
@@ -350,7 +416,10 @@ async fn an_invalid_raw_transaction_is_refused_with_a_clear_message_and_changes_
             .await
             .expect_err(expected);
         assert_eq!(code, rpc::SERVER_ERROR);
-        assert!(message.contains(expected), "{message:?} should say {expected:?}");
+        assert!(
+            message.contains(expected),
+            "{message:?} should say {expected:?}"
+        );
     }
     let (code, _) = devnet
         .try_call("eth_sendRawTransaction", json!(["not hex"]))
@@ -380,13 +449,19 @@ async fn malformed_requests_get_the_standard_error_codes() {
     assert_eq!(answer["error"]["code"], -32700);
     assert_eq!(answer["id"], Value::Null);
 
-    let (_, answer) = devnet.post(r#"{"jsonrpc":"2.0","id":"a","method":"eth_nope"}"#).await;
+    let (_, answer) = devnet
+        .post(r#"{"jsonrpc":"2.0","id":"a","method":"eth_nope"}"#)
+        .await;
     assert_eq!(answer["error"]["code"], -32601);
     assert_eq!(answer["id"], "a");
 
-    let (_, answer) = devnet.post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["0x12"]}"#).await;
+    let (_, answer) = devnet
+        .post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBalance","params":["0x12"]}"#)
+        .await;
     assert_eq!(answer["error"]["code"], -32602);
-    let (_, answer) = devnet.post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["0x0"]}"#).await;
+    let (_, answer) = devnet
+        .post(r#"{"jsonrpc":"2.0","id":1,"method":"eth_getBlockByNumber","params":["0x0"]}"#)
+        .await;
     assert_eq!(answer["error"]["code"], -32602, "the full flag is required");
     let (_, answer) = devnet.post(r#"{"id":1,"method":"eth_chainId"}"#).await;
     assert_eq!(answer["error"]["code"], -32600);
@@ -410,7 +485,9 @@ async fn malformed_requests_get_the_standard_error_codes() {
     assert_eq!(quantity(&answers[0]["result"]), devnet.node.chain_id());
     assert_eq!(answers[1]["error"]["code"], -32601);
     assert_eq!(answers[2]["error"]["code"], -32600);
-    let (status, answer) = devnet.post(r#"{"jsonrpc":"2.0","method":"eth_chainId"}"#).await;
+    let (status, answer) = devnet
+        .post(r#"{"jsonrpc":"2.0","method":"eth_chainId"}"#)
+        .await;
     assert_eq!((status, answer), (204, Value::Null));
 }
 
@@ -429,15 +506,25 @@ fn verify_account_proof(state_root: B256, proof: &Value) {
         && account.storage_root == rollproof_stateless::EMPTY_ROOT_HASH
         && account.code_hash == keccak256([]);
     let expected = (!empty).then(|| alloy_rlp::encode(account));
-    verify_proof(state_root, Nibbles::unpack(keccak256(address)), expected, &nodes)
-        .unwrap_or_else(|e| panic!("account proof of {address}: {e}"));
+    verify_proof(
+        state_root,
+        Nibbles::unpack(keccak256(address)),
+        expected,
+        &nodes,
+    )
+    .unwrap_or_else(|e| panic!("account proof of {address}: {e}"));
     for slot in proof["storageProof"].as_array().unwrap() {
         let key = b256(&slot["key"]);
         let value: U256 = serde_json::from_value(slot["value"].clone()).unwrap();
         let nodes: Vec<Bytes> = serde_json::from_value(slot["proof"].clone()).unwrap();
         let expected = (!value.is_zero()).then(|| alloy_rlp::encode(value));
-        verify_proof(account.storage_root, Nibbles::unpack(keccak256(key)), expected, &nodes)
-            .unwrap_or_else(|e| panic!("storage proof of {key}: {e}"));
+        verify_proof(
+            account.storage_root,
+            Nibbles::unpack(keccak256(key)),
+            expected,
+            &nodes,
+        )
+        .unwrap_or_else(|e| panic!("storage proof of {key}: {e}"));
     }
 }
 
@@ -446,7 +533,9 @@ async fn eth_get_proof_verifies_against_the_blocks_state_root() {
     let devnet = Devnet::start(config(10)).await;
     devnet.mine(3).await;
     let deploy = &devnet.block(1, true).await["transactions"][0]["hash"];
-    let receipt = devnet.call("eth_getTransactionReceipt", json!([deploy])).await;
+    let receipt = devnet
+        .call("eth_getTransactionReceipt", json!([deploy]))
+        .await;
     let token: Address = serde_json::from_value(receipt["contractAddress"].clone()).unwrap();
     let holder = Wallet::derive(DEFAULT_SEED.as_bytes(), 0).address;
     let holder_slot = B256::from(balance_slot(holder));
@@ -454,19 +543,30 @@ async fn eth_get_proof_verifies_against_the_blocks_state_root() {
         let state_root = b256(&devnet.block(number, false).await["stateRoot"]);
         // A contract with a present and an absent slot.
         let proof = devnet
-            .call("eth_getProof", json!([token, [holder_slot, B256::repeat_byte(7)], hex(number)]))
+            .call(
+                "eth_getProof",
+                json!([token, [holder_slot, B256::repeat_byte(7)], hex(number)]),
+            )
             .await;
-        assert!(!serde_json::from_value::<U256>(proof["storageProof"][0]["value"].clone()).unwrap().is_zero());
+        assert!(
+            !serde_json::from_value::<U256>(proof["storageProof"][0]["value"].clone())
+                .unwrap()
+                .is_zero()
+        );
         assert_eq!(proof["storageProof"][1]["value"], "0x0");
         verify_account_proof(state_root, &proof);
         // A funded wallet, and an account that does not exist.
         for address in [holder, Address::repeat_byte(0x99)] {
-            let proof = devnet.call("eth_getProof", json!([address, [], hex(number)])).await;
+            let proof = devnet
+                .call("eth_getProof", json!([address, [], hex(number)]))
+                .await;
             verify_account_proof(state_root, &proof);
         }
     }
     // A proof checked against the wrong root fails: the check is real.
-    let proof = devnet.call("eth_getProof", json!([holder, [], "0x3"])).await;
+    let proof = devnet
+        .call("eth_getProof", json!([holder, [], "0x3"]))
+        .await;
     let root_1 = b256(&devnet.block(1, false).await["stateRoot"]);
     let result = std::panic::catch_unwind(|| verify_account_proof(root_1, &proof));
     assert!(result.is_err());
@@ -489,10 +589,17 @@ async fn blocks_and_witnesses_over_rpc_validate_statelessly_as_one_chunk() {
     devnet.mine(last).await;
     let chunk = devnet.chunk_over_rpc(ForkName::Galileo, 1, last).await;
     // Every kind ran, and the chunk's bytes decode to the same chunk.
-    let txs: usize = chunk.input.blocks.iter().map(|b| b.body.transactions.len()).sum();
+    let txs: usize = chunk
+        .input
+        .blocks
+        .iter()
+        .map(|b| b.body.transactions.len())
+        .sum();
     assert!(txs >= 16 * last as usize, "{txs} transactions");
     let decoded = ChunkWitness::decode(&chunk.encode()).unwrap();
-    let info = decoded.validate(&NativeCrypto).expect("the chunk validates statelessly");
+    let info = decoded
+        .validate(&NativeCrypto)
+        .expect("the chunk validates statelessly");
     assert_eq!(
         info.post_state_root,
         b256(&devnet.block(last, false).await["stateRoot"])
@@ -508,7 +615,11 @@ async fn blocks_and_witnesses_over_rpc_validate_statelessly_as_one_chunk() {
         b256(&devnet.block(4, false).await["stateRoot"])
     );
     let mut wrong = devnet.chunk_over_rpc(ForkName::Galileo, 3, 4).await;
-    wrong.input.witness = devnet.chunk_over_rpc(ForkName::Galileo, 5, 6).await.input.witness;
+    wrong.input.witness = devnet
+        .chunk_over_rpc(ForkName::Galileo, 5, 6)
+        .await
+        .input
+        .witness;
     assert!(wrong.validate(&NativeCrypto).is_err());
 }
 
@@ -533,7 +644,13 @@ async fn a_persisted_chain_reloads_with_the_same_head_and_continues() {
     assert!(devnet.call("debug_executionWitness", json!(["0x2"])).await["state"].is_array());
     // The generator continues where it stopped: block 5 is full and valid.
     devnet.mine(1).await;
-    assert_eq!(devnet.block(5, false).await["transactions"].as_array().unwrap().len(), 8);
+    assert_eq!(
+        devnet.block(5, false).await["transactions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
     let chunk = devnet.chunk_over_rpc(ForkName::Galileo, 1, 5).await;
     chunk.validate(&NativeCrypto).unwrap();
 
@@ -565,7 +682,10 @@ async fn a_persisted_chain_reloads_with_the_same_head_and_continues() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_genesis_with_both_forks_switches_rules_at_the_scheduled_block() {
-    for (activation, first_v2) in [("\"galileoV2Block\": 3", 3u64), ("\"galileoV2Time\": 1700000008", 4)] {
+    for (activation, first_v2) in [
+        ("\"galileoV2Block\": 3", 3u64),
+        ("\"galileoV2Time\": 1700000008", 4),
+    ] {
         let genesis = Genesis::from_json(&format!(
             r#"{{"config": {{"chainId": 424242, "galileoBlock": 0, {activation}}},
                 "timestamp": 1700000000, "gasLimit": "0x1c9c380", "alloc": {{}}}}"#
@@ -577,7 +697,10 @@ async fn a_genesis_with_both_forks_switches_rules_at_the_scheduled_block() {
             ..config(10)
         })
         .await;
-        assert_eq!(quantity(&devnet.call("eth_chainId", json!([])).await), 424242);
+        assert_eq!(
+            quantity(&devnet.call("eth_chainId", json!([])).await),
+            424242
+        );
         devnet.mine(5).await;
         for number in 1..=5 {
             let block = devnet.block(number, false).await;
@@ -590,9 +713,13 @@ async fn a_genesis_with_both_forks_switches_rules_at_the_scheduled_block() {
             );
         }
         // Each fork's blocks validate as a chunk of that fork, and not of the other.
-        let cancun = devnet.chunk_over_rpc(ForkName::Galileo, 1, first_v2 - 1).await;
+        let cancun = devnet
+            .chunk_over_rpc(ForkName::Galileo, 1, first_v2 - 1)
+            .await;
         cancun.validate(&NativeCrypto).unwrap();
-        let prague = devnet.chunk_over_rpc(ForkName::GalileoV2, first_v2, 5).await;
+        let prague = devnet
+            .chunk_over_rpc(ForkName::GalileoV2, first_v2, 5)
+            .await;
         assert_eq!(
             prague.validate(&NativeCrypto).unwrap().post_state_root,
             b256(&devnet.block(5, false).await["stateRoot"])

@@ -27,7 +27,14 @@ pub fn block(view: &ChainView, number: u64, full: bool) -> Option<Block> {
                 .collect(),
         )
     } else {
-        BlockTransactions::Hashes(block.body.transactions.iter().map(|tx| *tx.tx_hash()).collect())
+        BlockTransactions::Hashes(
+            block
+                .body
+                .transactions
+                .iter()
+                .map(|tx| *tx.tx_hash())
+                .collect(),
+        )
     };
     Some(Block {
         header: Header {
@@ -44,7 +51,10 @@ pub fn block(view: &ChainView, number: u64, full: bool) -> Option<Block> {
 
 /// The transaction at `index` of block `number`, with its sender and inclusion.
 pub fn transaction(view: &ChainView, number: u64, index: usize) -> Option<Transaction> {
-    let block = view.chain.blocks.get(usize::try_from(number).ok()?.checked_sub(1)?)?;
+    let block = view
+        .chain
+        .blocks
+        .get(usize::try_from(number).ok()?.checked_sub(1)?)?;
     let tx = block.body.transactions.get(index)?.clone();
     let sender = tx.recover_signer().ok()?;
     let effective_gas_price = tx.effective_gas_price(block.header.base_fee_per_gas);
@@ -108,10 +118,11 @@ pub fn account_proof(
     proof: AccountProof,
 ) -> EIP1186AccountProofResponse {
     // An absent account reads as the empty account.
-    let (nonce, balance, storage_hash, code_hash) = proof.account.map_or(
-        (0, U256::ZERO, EMPTY_ROOT_HASH, KECCAK_EMPTY),
-        |a| (a.nonce, a.balance, a.storage_root, a.code_hash),
-    );
+    let (nonce, balance, storage_hash, code_hash) = proof
+        .account
+        .map_or((0, U256::ZERO, EMPTY_ROOT_HASH, KECCAK_EMPTY), |a| {
+            (a.nonce, a.balance, a.storage_root, a.code_hash)
+        });
     EIP1186AccountProofResponse {
         address,
         balance,

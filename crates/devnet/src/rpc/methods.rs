@@ -53,23 +53,35 @@ pub fn call(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
             let tag: BlockNumberOrTag = p.required(0, "block number")?;
             let full: bool = p.required(1, "full transactions flag")?;
             let view = node.read();
-            to_json(view.resolve(tag).and_then(|n| convert::block(&view, n, full)))
+            to_json(
+                view.resolve(tag)
+                    .and_then(|n| convert::block(&view, n, full)),
+            )
         }
         "eth_getBlockByHash" => {
             let hash: B256 = p.required(0, "block hash")?;
             let full: bool = p.required(1, "full transactions flag")?;
             let view = node.read();
-            to_json(view.number_of(hash).and_then(|n| convert::block(&view, n, full)))
+            to_json(
+                view.number_of(hash)
+                    .and_then(|n| convert::block(&view, n, full)),
+            )
         }
         "eth_getTransactionByHash" => {
             let hash: B256 = p.required(0, "transaction hash")?;
             let view = node.read();
-            to_json(view.location(hash).and_then(|(n, i)| convert::transaction(&view, n, i)))
+            to_json(
+                view.location(hash)
+                    .and_then(|(n, i)| convert::transaction(&view, n, i)),
+            )
         }
         "eth_getTransactionReceipt" => {
             let hash: B256 = p.required(0, "transaction hash")?;
             let view = node.read();
-            to_json(view.location(hash).and_then(|(n, i)| convert::receipt(&view, n, i)))
+            to_json(
+                view.location(hash)
+                    .and_then(|(n, i)| convert::receipt(&view, n, i)),
+            )
         }
         "eth_getBalance" => {
             let address: Address = p.required(0, "address")?;
@@ -167,8 +179,12 @@ pub fn call(node: &Node, method: &str, params: &[Value]) -> Result<Value, RpcErr
 const PRIORITY_FEE: u64 = 1_000_000_000;
 
 fn to_json(value: impl Serialize) -> Result<Value, RpcError> {
-    serde_json::to_value(value)
-        .map_err(|e| RpcError::new(super::INTERNAL_ERROR, format!("serializing the result: {e}")))
+    serde_json::to_value(value).map_err(|e| {
+        RpcError::new(
+            super::INTERNAL_ERROR,
+            format!("serializing the result: {e}"),
+        )
+    })
 }
 
 /// The block whose state a query reads (`None`: latest); unknown blocks are an error.
@@ -222,9 +238,11 @@ impl Params<'_> {
     ) -> Result<Option<T>, RpcError> {
         match self.0.get(index) {
             None | Some(Value::Null) => Ok(None),
-            Some(value) => serde_json::from_value(value.clone()).map(Some).map_err(|e| {
-                RpcError::invalid_params(format!("invalid parameter {index} ({name}): {e}"))
-            }),
+            Some(value) => serde_json::from_value(value.clone())
+                .map(Some)
+                .map_err(|e| {
+                    RpcError::invalid_params(format!("invalid parameter {index} ({name}): {e}"))
+                }),
         }
     }
 }

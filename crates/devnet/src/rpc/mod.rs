@@ -9,7 +9,9 @@ pub mod methods;
 
 use std::{future::Future, sync::Arc};
 
-use axum::{body::Bytes, extract::State, http::header, response::IntoResponse, routing::post, Router};
+use axum::{
+    body::Bytes, extract::State, http::header, response::IntoResponse, routing::post, Router,
+};
 use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -115,7 +117,10 @@ pub fn handle_body(node: &Node, body: &[u8]) -> Option<Value> {
             RpcError::new(INVALID_REQUEST, "empty batch"),
         )),
         Value::Array(batch) => {
-            let answers: Vec<Value> = batch.into_iter().filter_map(|r| handle_one(node, r)).collect();
+            let answers: Vec<Value> = batch
+                .into_iter()
+                .filter_map(|r| handle_one(node, r))
+                .collect();
             (!answers.is_empty()).then_some(Value::Array(answers))
         }
         single => handle_one(node, single),
