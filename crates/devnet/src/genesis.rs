@@ -345,6 +345,19 @@ mod tests {
     }
 
     #[test]
+    fn the_example_genesis_funds_the_default_wallets() {
+        let genesis = Genesis::devnet_default();
+        for index in 0..8 {
+            let wallet = crate::Wallet::derive(crate::node::DEFAULT_SEED.as_bytes(), index);
+            assert!(
+                !genesis.alloc[&wallet.address].balance.is_zero(),
+                "wallet {index}"
+            );
+        }
+        assert!(genesis.chain_spec(2).is_ok());
+    }
+
+    #[test]
     fn galileo_must_be_active_at_genesis() {
         let genesis =
             Genesis::from_json(r#"{"config": {"chainId": 7, "galileoBlock": 5}}"#).unwrap();
