@@ -4,7 +4,9 @@
 
 use std::ops::RangeInclusive;
 
-use alloy_consensus::{Block, BlockBody, Header, TxEnvelope, EMPTY_OMMER_ROOT_HASH};
+use alloy_consensus::{
+    Block, BlockBody, Header, ReceiptEnvelope, TxEnvelope, EMPTY_OMMER_ROOT_HASH,
+};
 use alloy_eips::{eip1559::BaseFeeParams, eip4895::Withdrawals, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_hardforks::EthereumHardforks;
 use alloy_primitives::{Address, B256};
@@ -55,6 +57,8 @@ pub struct LocalChain {
     pub blocks: Vec<Block<TxEnvelope>>,
     /// The execution witness of each block (index = number - 1).
     pub witnesses: Vec<ExecutionWitness>,
+    /// The receipts of each block (index = number - 1).
+    pub receipts: Vec<Vec<ReceiptEnvelope>>,
 }
 
 impl LocalChain {
@@ -85,6 +89,7 @@ impl LocalChain {
             headers: vec![genesis],
             blocks: Vec::new(),
             witnesses: Vec::new(),
+            receipts: Vec::new(),
         }
     }
 
@@ -95,12 +100,15 @@ impl LocalChain {
             .expect("the genesis header is always there")
     }
 
-    /// Builds the next block from `transactions` (which must all be valid: an invalid one is
-    /// an error and leaves the chain unchanged), appends it and returns it.
-    pub fn build_block(
-        &mut self,
-        transactions: Vec<TxEnvelope>,
-    ) -> Result<&Block<TxEnvelope>, HostError> {
+    /// The header of block `number`, if the chain has it.
+    pub fn header(&self, number: u64) -> Option<&Header> {
+        self.headers.get(usize::try_from(number).ok()?)
+    }
+
+    /// The template of the next block: every header field that does not depend on execution
+    /// (parent, number, timestamp, gas limit, base fee, fork fields), with `transactions` and
+    /// its body roots filled in.
+    pub fn next_block_template(&self, transactions: Vec<TxEnvelope>) -> Block<TxEnvelope> {
         let parent = self.head();
         let number = parent.number + 1;
         let timestamp = parent.timestamp + self.settings.block_time;
@@ -130,6 +138,24 @@ impl LocalChain {
             },
         };
         fill_body_roots(&mut block);
+        block
+    }
+
+    /// Checks that `transactions` would make a valid next block, without changing the chain.
+    pub fn check_next_block(&self, transactions: Vec<TxEnvelope>) -> Result<(), HostError> {
+        let block = self.next_block_template(transactions);
+        self.state
+            .generate_witness(&self.spec, &self.headers, &block, &[])
+            .map(|_| ())
+    }
+
+    /// Builds the next block from `transactions` (which must all be valid: an invalid one is
+    /// an error and leaves the chain unchanged), appends it and returns it.
+    pub fn build_block(
+        &mut self,
+        transactions: Vec<TxEnvelope>,
+    ) -> Result<&Block<TxEnvelope>, HostError> {
+        let mut block = self.next_block_template(transactions);
         let generated = self
             .state
             .generate_witness(&self.spec, &self.headers, &block, &[])?;
@@ -137,6 +163,7 @@ impl LocalChain {
         self.state = generated.post_state;
         self.headers.push(block.header.clone());
         self.witnesses.push(generated.witness);
+        self.receipts.push(generated.receipts);
         self.blocks.push(block);
         Ok(self.blocks.last().expect("just pushed"))
     }

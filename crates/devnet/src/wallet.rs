@@ -47,6 +47,11 @@ impl Wallet {
         }
     }
 
+    /// The secret key (a devnet key: printed at startup so users can sign with it).
+    pub fn secret(&self) -> B256 {
+        self.secret
+    }
+
     /// The `index`-th deterministic wallet of `seed` (`keccak256(seed ‖ index)`).
     pub fn derive(seed: &[u8], index: u64) -> Self {
         let mut preimage = seed.to_vec();

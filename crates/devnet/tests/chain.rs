@@ -1,9 +1,10 @@
 //! The devnet chain builds blocks that validate statelessly, and its ERC-20 behaves like one.
 
+use alloy_consensus::Transaction;
 use alloy_primitives::{Address, TxKind, U256};
 use rollproof_devnet::{
     erc20::{balance_slot, transfer_calldata},
-    genesis_state, BlockSettings, LocalChain, TxGenerator, TxKindGen,
+    genesis_state, BlockSettings, LocalChain, TxGenerator, TxKindGen, TxMix,
 };
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{validate_chunk, ChainSpec, NativeCrypto};
@@ -108,4 +109,70 @@ fn an_invalid_transaction_is_an_error_and_leaves_the_chain_unchanged() {
     assert!(chain.build_block(vec![tx, replay]).is_err());
     assert_eq!(chain.blocks.len(), 0);
     assert_eq!(chain.headers.len(), 1);
+}
+
+#[test]
+fn storage_calls_and_creations_stay_within_their_gas_bounds_and_validate() {
+    for fork in [ForkName::Galileo, ForkName::GalileoV2] {
+        let (mut chain, mut generator) = chain_on(fork);
+        chain
+            .build_block(vec![generator.deploy_storage_writer()])
+            .unwrap();
+        let writer = generator.storage_writer.unwrap();
+        // Eight calls: six write fresh batches, two clear the oldest ones.
+        for kind in [TxKindGen::StorageCall, TxKindGen::ContractCreation] {
+            let txs: Vec<_> = (0..8).map(|_| generator.next(kind)).collect();
+            let number = chain.build_block(txs).unwrap().header.number;
+            let receipts = &chain.receipts[number as usize - 1];
+            let mut previous = 0;
+            for receipt in receipts {
+                assert!(receipt.status(), "{kind} succeeds");
+                let used = receipt.cumulative_gas_used() - previous;
+                previous = receipt.cumulative_gas_used();
+                assert!(
+                    used <= kind.gas_used() && used > 30_000,
+                    "{kind} used {used}, bound {}",
+                    kind.gas_used()
+                );
+            }
+        }
+        let slots = &chain.state.accounts[&writer].storage;
+        let per_call = rollproof_devnet::contracts::SLOTS_PER_CALL as usize;
+        assert_eq!(slots.len(), (6 - 2) * per_call, "written minus cleared");
+        let creations = &chain.blocks[2].body.transactions;
+        let created: Vec<bool> = creations.iter().map(|tx| tx.to().is_none()).collect();
+        assert_eq!(created, vec![true; 8]);
+        let input = chain.chunk_input(1..=3);
+        let info = validate_chunk(&chain.spec, &input, &NativeCrypto).unwrap();
+        assert_eq!(info.post_state_root, chain.head().state_root);
+    }
+}
+
+#[test]
+fn a_mix_parses_draws_every_kind_and_refuses_nonsense() {
+    let mix: TxMix = "eth=4, erc20=4,storage=1,create=1".parse().unwrap();
+    assert_eq!(mix, TxMix::default());
+    assert_eq!(mix.to_string(), "eth=4,erc20=4,storage=1,create=1");
+    assert!("eth=0".parse::<TxMix>().is_err());
+    assert!("gold=1".parse::<TxMix>().is_err());
+    assert!("eth".parse::<TxMix>().is_err());
+    let mut generator = TxGenerator::new(CHAIN_ID, b"mix", 2);
+    let draws: Vec<TxKindGen> = (0..200).map(|_| generator.draw(&mix)).collect();
+    for kind in TxKindGen::ALL {
+        assert!(draws.contains(&kind), "{kind} drawn");
+    }
+    let eth = draws
+        .iter()
+        .filter(|k| **k == TxKindGen::EthTransfer)
+        .count();
+    assert!(
+        (50..=110).contains(&eth),
+        "eth drawn {eth} of 200 at weight 4/10"
+    );
+    // The same seed draws the same sequence.
+    let mut again = TxGenerator::new(CHAIN_ID, b"mix", 2);
+    assert_eq!(
+        draws,
+        (0..200).map(|_| again.draw(&mix)).collect::<Vec<_>>()
+    );
 }

@@ -11,13 +11,16 @@ use std::{
 use alloy_consensus::{
     proofs::{calculate_receipt_root, calculate_transaction_root, calculate_withdrawals_root},
     transaction::{Recovered, SignerRecoverable},
-    Block, Header, TxEnvelope, TxReceipt,
+    Block, Header, ReceiptEnvelope, TxEnvelope, TxReceipt,
 };
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_hardforks::EthereumHardforks;
 use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
 use alloy_rlp::Decodable;
-use alloy_trie::{proof::ProofRetainer, HashBuilder, Nibbles};
+use alloy_trie::{
+    proof::{ProofNodes, ProofRetainer},
+    HashBuilder, Nibbles,
+};
 use revm::{
     database::{BundleState, CacheDB, EmptyDB},
     database_interface::DBErrorMarker,
@@ -127,6 +130,41 @@ pub struct GeneratedWitness {
     pub outcome: BlockOutcome,
     /// The full state after the block.
     pub post_state: HostState,
+    /// The block's receipts, in transaction order.
+    pub receipts: Vec<ReceiptEnvelope>,
+}
+
+/// An EIP-1186 (`eth_getProof`) proof of one account and some of its storage slots.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountProof {
+    /// The account's trie leaf; `None` when the account does not exist (the proof then shows
+    /// its absence).
+    pub account: Option<StateAccount>,
+    /// RLP nodes from the state root down to the account's leaf (or to where it would be).
+    pub proof: Vec<Bytes>,
+    /// One proof per requested slot, in request order.
+    pub storage: Vec<StorageProof>,
+}
+
+/// A proof of one storage slot against an account's storage root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StorageProof {
+    /// The slot.
+    pub slot: U256,
+    /// Its value (zero when absent).
+    pub value: U256,
+    /// RLP nodes from the storage root down to the slot's leaf (or to where it would be).
+    pub proof: Vec<Bytes>,
+}
+
+/// Every trie of a state, with the proof nodes retained for some keys.
+struct ProvenTries {
+    /// The state root.
+    root: B256,
+    /// Account-trie nodes on the paths of the account targets.
+    account_nodes: ProofNodes,
+    /// Per account: its storage root and the storage-trie nodes on the paths of its targets.
+    storage: BTreeMap<Address, (B256, ProofNodes)>,
 }
 
 impl HostState {
@@ -196,14 +234,14 @@ impl HostState {
         let (_, state_nodes) = self.prove_with_deletions(&targets, &deleted_accounts, &changes);
 
         let post_state = self.apply(&changes, &bundle);
+        let receipts = result.receipts;
         let outcome = BlockOutcome {
             gas_used: result.gas_used,
             blob_gas_used: chain
                 .is_cancun_active_at_timestamp(header.timestamp)
                 .then_some(result.blob_gas_used),
-            receipts_root: calculate_receipt_root(&result.receipts),
-            logs_bloom: result
-                .receipts
+            receipts_root: calculate_receipt_root(&receipts),
+            logs_bloom: receipts
                 .iter()
                 .fold(Bloom::ZERO, |bloom, receipt| bloom | receipt.bloom()),
             requests_hash: chain
@@ -239,6 +277,7 @@ impl HostState {
             },
             outcome,
             post_state,
+            receipts,
         })
     }
 
@@ -292,7 +331,22 @@ impl HostState {
         account_keys: &BTreeSet<B256>,
         slot_keys: &BTreeMap<Address, BTreeSet<B256>>,
     ) -> (B256, Vec<Bytes>) {
-        let mut nodes = BTreeSet::new();
+        let tries = self.prove_tries(account_keys, slot_keys);
+        let mut nodes: BTreeSet<Bytes> = tries.account_nodes.into_inner().into_values().collect();
+        for (_, storage_nodes) in tries.storage.into_values() {
+            nodes.extend(storage_nodes.into_inner().into_values());
+        }
+        (tries.root, nodes.into_iter().collect())
+    }
+
+    /// Builds every trie, retaining the nodes on the paths of `account_keys` (hashed addresses)
+    /// and, per account, `slot_keys` (hashed slots).
+    fn prove_tries(
+        &self,
+        account_keys: &BTreeSet<B256>,
+        slot_keys: &BTreeMap<Address, BTreeSet<B256>>,
+    ) -> ProvenTries {
+        let mut storage = BTreeMap::new();
         let mut leaves = Vec::with_capacity(self.accounts.len());
         for (address, account) in &self.accounts {
             let slots = slot_keys.get(address);
@@ -303,7 +357,6 @@ impl HostState {
                 .map(|(slot, value)| (slot_key(*slot), alloy_rlp::encode(value)));
             let (storage_root, storage_nodes) =
                 trie_root(storage_leaves, slots.into_iter().flatten());
-            nodes.extend(storage_nodes);
             let leaf = StateAccount {
                 nonce: account.nonce,
                 balance: account.balance,
@@ -311,10 +364,58 @@ impl HostState {
                 code_hash: account.code_hash(),
             };
             leaves.push((keccak256(address), alloy_rlp::encode(leaf)));
+            storage.insert(*address, (storage_root, storage_nodes));
         }
         let (root, account_nodes) = trie_root(leaves, account_keys.iter());
-        nodes.extend(account_nodes);
-        (root, nodes.into_iter().collect())
+        ProvenTries {
+            root,
+            account_nodes,
+            storage,
+        }
+    }
+
+    /// The state root and an EIP-1186 proof of `address` and its `slots` against it.
+    pub fn account_proof(&self, address: Address, slots: &[U256]) -> (B256, AccountProof) {
+        let account_key = keccak256(address);
+        let slot_keys: BTreeSet<B256> = slots.iter().map(|s| slot_key(*s)).collect();
+        let tries = self.prove_tries(
+            &BTreeSet::from([account_key]),
+            &BTreeMap::from([(address, slot_keys)]),
+        );
+        let path = |nodes: &ProofNodes, key: &B256| -> Vec<Bytes> {
+            nodes
+                .matching_nodes_sorted(&Nibbles::unpack(key))
+                .into_iter()
+                .map(|(_, rlp)| rlp)
+                .collect()
+        };
+        let stored = self.accounts.get(&address);
+        let (storage_root, storage_nodes) = tries
+            .storage
+            .get(&address)
+            .cloned()
+            .unwrap_or_else(|| (EMPTY_ROOT_HASH, ProofNodes::default()));
+        let storage = slots
+            .iter()
+            .map(|&slot| StorageProof {
+                slot,
+                value: stored
+                    .and_then(|a| a.storage.get(&slot).copied())
+                    .unwrap_or_default(),
+                proof: path(&storage_nodes, &slot_key(slot)),
+            })
+            .collect();
+        let proof = AccountProof {
+            account: stored.map(|a| StateAccount {
+                nonce: a.nonce,
+                balance: a.balance,
+                storage_root,
+                code_hash: a.code_hash(),
+            }),
+            proof: path(&tries.account_nodes, &account_key),
+            storage,
+        };
+        (tries.root, proof)
     }
 
     /// This state as a plain in-memory revm database (no witness, no recording), with the
@@ -404,14 +505,14 @@ fn neighbours(existing: &BTreeSet<B256>, deleted: &BTreeSet<B256>) -> Vec<B256> 
     out
 }
 
-/// Root of the trie of `leaves` (any order) and the nodes proving `targets`.
+/// Root of the trie of `leaves` (any order) and the nodes proving `targets`, by path.
 fn trie_root<'a>(
     leaves: impl IntoIterator<Item = (B256, Vec<u8>)>,
     targets: impl IntoIterator<Item = &'a B256>,
-) -> (B256, Vec<Bytes>) {
+) -> (B256, ProofNodes) {
     let mut leaves: Vec<_> = leaves.into_iter().collect();
     if leaves.is_empty() {
-        return (EMPTY_ROOT_HASH, Vec::new());
+        return (EMPTY_ROOT_HASH, ProofNodes::default());
     }
     leaves.sort_unstable_by_key(|(key, _)| *key);
     let targets: Vec<Nibbles> = targets.into_iter().map(|k| Nibbles::unpack(k)).collect();
@@ -420,13 +521,7 @@ fn trie_root<'a>(
         builder.add_leaf(Nibbles::unpack(key), value);
     }
     let root = builder.root();
-    let nodes = builder
-        .take_proof_nodes()
-        .into_nodes_sorted()
-        .into_iter()
-        .map(|(_, rlp)| rlp)
-        .collect();
-    (root, nodes)
+    (root, builder.take_proof_nodes())
 }
 
 /// Why a self-check failed.
