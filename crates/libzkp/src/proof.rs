@@ -125,7 +125,10 @@ mod tests {
             (br#""AQID""#, b"[1, 2]"),
         ] {
             assert!(
-                matches!(wrap_proof(proof, metadata, b"vk", "v1"), Err(crate::Error::Proof(_))),
+                matches!(
+                    wrap_proof(proof, metadata, b"vk", "v1"),
+                    Err(crate::Error::Proof(_))
+                ),
                 "{} / {}",
                 String::from_utf8_lossy(proof),
                 String::from_utf8_lossy(metadata)

@@ -175,7 +175,10 @@ mod tests {
         assert_eq!(built.expected_pi_hash, built.metadata.pi_hash());
         assert_eq!(built.task.identifier, "1-1");
         assert_eq!(built.task.vk, b"vk");
-        assert_eq!(built.task.chunk_witness().unwrap().encode(), witness.encode());
+        assert_eq!(
+            built.task.chunk_witness().unwrap().encode(),
+            witness.encode()
+        );
     }
 
     #[test]

@@ -221,10 +221,8 @@ mod tests {
 
     impl Scratch {
         fn new(label: &str) -> Self {
-            let path = std::env::temp_dir().join(format!(
-                "rollproof-verifier-{label}-{}",
-                std::process::id()
-            ));
+            let path = std::env::temp_dir()
+                .join(format!("rollproof-verifier-{label}-{}", std::process::id()));
             let _ = std::fs::remove_dir_all(&path);
             std::fs::create_dir_all(&path).unwrap();
             Self(path)
@@ -244,11 +242,7 @@ mod tests {
         let dir = root.join(fork.as_str());
         std::fs::create_dir_all(dir.join("chunk")).unwrap();
         std::fs::write(dir.join(CHUNK_VK), &files[CHUNK_VK]).unwrap();
-        std::fs::write(
-            dir.join(MANIFEST),
-            serde_json::to_vec(&manifest).unwrap(),
-        )
-        .unwrap();
+        std::fs::write(dir.join(MANIFEST), serde_json::to_vec(&manifest).unwrap()).unwrap();
     }
 
     fn config(entries: &[(&str, &Path)]) -> VerifierConfig {
@@ -256,8 +250,10 @@ mod tests {
             .iter()
             .map(|(fork, path)| serde_json::json!({"fork_name": fork, "assets_path": path}))
             .collect();
-        VerifierConfig::from_json(&serde_json::to_vec(&serde_json::json!({ "circuits": circuits })).unwrap())
-            .unwrap()
+        VerifierConfig::from_json(
+            &serde_json::to_vec(&serde_json::json!({ "circuits": circuits })).unwrap(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -280,7 +276,10 @@ mod tests {
             br#"{"verifiers":[]}"#,
         ] {
             assert!(
-                matches!(VerifierConfig::from_json(bad), Err(VerifierConfigError::Malformed(_))),
+                matches!(
+                    VerifierConfig::from_json(bad),
+                    Err(VerifierConfigError::Malformed(_))
+                ),
                 "{}",
                 String::from_utf8_lossy(bad)
             );
@@ -303,7 +302,10 @@ mod tests {
         assert!(
             matches!(
                 missing,
-                VerifierConfigError::Assets { fork: ForkName::Galileo, source: AssetError::Io { .. } }
+                VerifierConfigError::Assets {
+                    fork: ForkName::Galileo,
+                    source: AssetError::Io { .. }
+                }
             ),
             "{missing}"
         );
@@ -313,7 +315,10 @@ mod tests {
         assert!(
             matches!(
                 bogus,
-                VerifierConfigError::Assets { fork: ForkName::Galileo, source: AssetError::Zkvm(_) }
+                VerifierConfigError::Assets {
+                    fork: ForkName::Galileo,
+                    source: AssetError::Zkvm(_)
+                }
             ),
             "{bogus}"
         );
