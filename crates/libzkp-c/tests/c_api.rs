@@ -5,14 +5,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-
 use alloy_primitives::hex;
 use rollproof_devnet::fixtures::one_transfer_chunk;
-use rollproof_libzkp::{
-    assets::{AssetManifest, CHUNK_VK, MANIFEST},
-    chunk_task, ChunkTaskInput,
-};
+use rollproof_libzkp::{chunk_task, testing::write_unloadable_assets, ChunkTaskInput};
 use rollproof_primitives::ForkName;
 
 use common::{run_c_program, Scratch};
@@ -30,16 +25,7 @@ fn c_program_sees_every_refusal_and_builds_a_task() {
 
     // An assets root whose galileo manifest checks out but whose vk.bin is not a key.
     let bogus = scratch.path().join("bogus-assets");
-    let files = BTreeMap::from([(CHUNK_VK.to_string(), b"not a key".to_vec())]);
-    let fork_dir = bogus.join(ForkName::Galileo.as_str());
-    std::fs::create_dir_all(fork_dir.join("chunk")).unwrap();
-    std::fs::write(fork_dir.join(CHUNK_VK), &files[CHUNK_VK]).unwrap();
-    let manifest = AssetManifest::new(ForkName::Galileo, &files);
-    std::fs::write(
-        fork_dir.join(MANIFEST),
-        serde_json::to_vec(&manifest).unwrap(),
-    )
-    .unwrap();
+    write_unloadable_assets(&bogus, ForkName::Galileo).unwrap();
 
     let dumps = scratch.path().join("dumps");
     let stdout = run_c_program(

@@ -122,6 +122,14 @@ pub struct ChunkVerifier {
     keys: BTreeMap<ForkName, (StarkVerifyingKey, Vec<u8>)>,
 }
 
+impl std::fmt::Debug for ChunkVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkVerifier")
+            .field("forks", &self.keys.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
 impl ChunkVerifier {
     /// Loads the chunk verifying key of every fork in `config`, each checked against its
     /// manifest. Fails on the first fork that does not load, on a fork listed twice and on an
@@ -130,17 +138,15 @@ impl ChunkVerifier {
         if config.circuits.is_empty() {
             return Err(VerifierConfigError::Empty);
         }
+        // Refuse a duplicate before loading anything: loading keys is the slow part.
+        let mut forks = std::collections::BTreeSet::new();
+        if let Some(twice) = config.circuits.iter().find(|c| !forks.insert(c.fork_name)) {
+            return Err(VerifierConfigError::DuplicateFork(twice.fork_name));
+        }
         let mut verifier = Self::default();
-        for CircuitAssets {
-            fork_name: fork,
-            assets_path,
-        } in &config.circuits
-        {
-            let fork = *fork;
-            if verifier.keys.contains_key(&fork) {
-                return Err(VerifierConfigError::DuplicateFork(fork));
-            }
-            verifier.insert(fork, load_fork_vk(assets_path, fork)?);
+        for circuit in &config.circuits {
+            let vk = load_fork_vk(&circuit.assets_path, circuit.fork_name)?;
+            verifier.insert(circuit.fork_name, vk);
         }
         Ok(verifier)
     }
@@ -211,10 +217,8 @@ fn load_fork_vk(root: &Path, fork: ForkName) -> Result<StarkVerifyingKey, Verifi
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
-    use crate::assets::{AssetManifest, CHUNK_VK};
+    use crate::testing::write_unloadable_assets;
 
     /// A fresh folder under the system temp dir, removed on drop.
     struct Scratch(PathBuf);
@@ -233,16 +237,6 @@ mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
-    }
-
-    /// Writes `<root>/<fork>/` with a manifest that matches a vk file that is not a key.
-    fn write_bogus_assets(root: &Path, fork: ForkName) {
-        let files = BTreeMap::from([(CHUNK_VK.to_string(), b"not a key".to_vec())]);
-        let manifest = AssetManifest::new(fork, &files);
-        let dir = root.join(fork.as_str());
-        std::fs::create_dir_all(dir.join("chunk")).unwrap();
-        std::fs::write(dir.join(CHUNK_VK), &files[CHUNK_VK]).unwrap();
-        std::fs::write(dir.join(MANIFEST), serde_json::to_vec(&manifest).unwrap()).unwrap();
     }
 
     fn config(entries: &[(&str, &Path)]) -> VerifierConfig {
@@ -310,7 +304,7 @@ mod tests {
             "{missing}"
         );
         // A manifest-checked file that is not a verifying key.
-        write_bogus_assets(&root.0, ForkName::Galileo);
+        write_unloadable_assets(&root.0, ForkName::Galileo).unwrap();
         let bogus = ChunkVerifier::from_config(&config(&[("galileo", &root.0)])).unwrap_err();
         assert!(
             matches!(
