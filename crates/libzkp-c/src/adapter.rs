@@ -141,7 +141,7 @@ pub fn wrapped_proof(proof_json: &str, metadata: &str, vk: &[u8]) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use base64::{engine::general_purpose::STANDARD, Engine};
-    use rollproof_devnet::fixtures::one_transfer_chunk;
+    use rollproof_devnet::sample::one_transfer_chunk;
     use rollproof_libzkp::{chunk_task, UniversalTask, VerifyError};
 
     use super::*;

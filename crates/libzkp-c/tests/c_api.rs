@@ -6,7 +6,7 @@
 mod common;
 
 use alloy_primitives::hex;
-use rollproof_devnet::fixtures::one_transfer_chunk;
+use rollproof_devnet::sample::one_transfer_chunk;
 use rollproof_libzkp::{chunk_task, testing::write_unloadable_assets, ChunkTaskInput};
 use rollproof_primitives::ForkName;
 

@@ -11,7 +11,7 @@
 mod common;
 
 use alloy_primitives::hex;
-use rollproof_devnet::fixtures::one_transfer_chunk;
+use rollproof_devnet::sample::one_transfer_chunk;
 use rollproof_libzkp::{assets::CHUNK_VK, testing::proven_chunk, ChunkTaskInput};
 
 use common::{run_c_program, Scratch};

@@ -156,7 +156,7 @@ mod base64_list {
 
 #[cfg(test)]
 mod tests {
-    use rollproof_devnet::fixtures::one_transfer_chunk;
+    use rollproof_devnet::sample::one_transfer_chunk;
 
     use super::*;
 
