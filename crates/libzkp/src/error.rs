@@ -21,6 +21,9 @@ pub enum Error {
     /// A task is for another verifying key than this program's.
     #[error("the task is for another verifying key than this prover's {0} circuit")]
     WrongVk(&'static str),
+    /// A wrapped proof cannot be assembled from its parts.
+    #[error("wrapped proof: {0}")]
+    Proof(String),
     /// A guest revealed something other than a 32-byte hash.
     #[error("the guest revealed {0} public-value bytes, expected 32")]
     PublicValues(usize),

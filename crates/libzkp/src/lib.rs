@@ -4,10 +4,13 @@
 //! - [`chunk`]: [`ChunkProgram`], the chunk guest built for OpenVM: execute a
 //!   [`ChunkWitness`](rollproof_stateless::ChunkWitness) to its public-input hash and cycle
 //!   count, and prove it.
-//! - [`proof`]: wrapped proofs (`{metadata, proof, vk, git_version}`), [`ChunkProof`].
+//! - [`proof`]: wrapped proofs (`{metadata, proof, vk, git_version}`), [`ChunkProof`];
+//!   [`wrap_proof`] assembles one from a bare proof, metadata and key.
 //! - [`task`]: the universal task a prover receives ([`UniversalTask`]; [`chunk_task`] builds
-//!   a chunk's with its expected metadata and pi hash).
-//! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s.
+//!   a chunk's with its expected metadata and pi hash; [`ChunkTaskInput`] is the
+//!   coordinator's chunk task, an encoded witness).
+//! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s,
+//!   loaded from a [`VerifierConfig`] (`{circuits: [{fork_name, assets_path}]}`).
 //! - [`assets`]: per-fork asset folders (program, VM config, verifying key, `manifest.json`
 //!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_chunk_vk`].
 //! - `testing` (feature `testing`): the suite's real chunk proofs, proven once and cached.
@@ -26,6 +29,8 @@ pub mod verifier;
 
 pub use chunk::{ChunkExecution, ChunkProgram};
 pub use error::Error;
-pub use proof::{ChunkProof, ChunkProofMetadata, WrappedProof};
-pub use task::{chunk_task, ChunkTask, UniversalTask};
-pub use verifier::{ChunkVerifier, VerifyError};
+pub use proof::{wrap_proof, ChunkProof, ChunkProofMetadata, WrappedProof};
+pub use task::{chunk_task, ChunkTask, ChunkTaskInput, UniversalTask};
+pub use verifier::{
+    ChunkVerifier, CircuitAssets, VerifierConfig, VerifierConfigError, VerifyError,
+};

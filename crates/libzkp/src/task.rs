@@ -2,6 +2,10 @@
 //! `{serialized_witness, aggregated_proofs, fork_name, vk, identifier}`. For a chunk the
 //! witness list holds one encoded [`ChunkWitness`] and there are no child proofs; the
 //! identifier is `"<first block>-<last block>"`.
+//!
+//! [`ChunkTaskInput`] is the coordinator's chunk task as rollproof defines it: unlike the
+//! original (block hashes the library expands through an L2 node), it carries the encoded
+//! witness itself, because our coordinator builds chunk witnesses from its database.
 
 use alloy_primitives::B256;
 use rollproof_primitives::ForkName;
@@ -68,6 +72,45 @@ pub fn chunk_task(witness: &ChunkWitness, vk: &[u8]) -> Result<ChunkTask, Error>
     })
 }
 
+/// The coordinator's chunk task: `{"witness": "<base64 of ChunkWitness::encode()>"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChunkTaskInput {
+    /// The encoded [`ChunkWitness`] (base64 on the wire).
+    #[serde(with = "base64_bytes")]
+    pub witness: Vec<u8>,
+}
+
+impl ChunkTaskInput {
+    /// The task input for `witness`.
+    pub fn new(witness: &ChunkWitness) -> Self {
+        Self {
+            witness: witness.encode(),
+        }
+    }
+
+    /// Parses the task input from JSON.
+    pub fn from_json(json: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(json).map_err(|e| Error::Task(format!("malformed chunk task: {e}")))
+    }
+
+    /// Decodes the witness, checks it is for `fork` and builds its universal task for the
+    /// verifying key `vk` (which must not be empty) with [`chunk_task`].
+    pub fn to_task(&self, fork: ForkName, vk: &[u8]) -> Result<ChunkTask, Error> {
+        if vk.is_empty() {
+            return Err(Error::Task("no verifying key given for the task".into()));
+        }
+        let witness = ChunkWitness::decode(&self.witness)?;
+        if witness.fork != fork {
+            return Err(Error::Task(format!(
+                "the witness is for fork {}, the task for {fork}",
+                witness.fork
+            )));
+        }
+        chunk_task(&witness, vk)
+    }
+}
+
 impl UniversalTask {
     /// The chunk witness of a chunk task (exactly one, for the task's fork).
     pub fn chunk_witness(&self) -> Result<ChunkWitness, Error> {
@@ -108,5 +151,63 @@ mod base64_list {
                     .map_err(|e| serde::de::Error::custom(format!("invalid base64: {e}")))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rollproof_devnet::sample::one_transfer_chunk;
+
+    use super::*;
+
+    #[test]
+    fn chunk_task_input_builds_the_universal_task() {
+        let witness = one_transfer_chunk();
+        let input = ChunkTaskInput::new(&witness);
+        let json = serde_json::to_vec(&input).unwrap();
+        let parsed = ChunkTaskInput::from_json(&json).unwrap();
+        assert_eq!(parsed, input);
+
+        let built = parsed.to_task(ForkName::Galileo, b"vk").unwrap();
+        let direct = chunk_task(&witness, b"vk").unwrap();
+        assert_eq!(built.task, direct.task);
+        assert_eq!(built.metadata, direct.metadata);
+        assert_eq!(built.expected_pi_hash, built.metadata.pi_hash());
+        assert_eq!(built.task.identifier, "1-1");
+        assert_eq!(built.task.vk, b"vk");
+        assert_eq!(
+            built.task.chunk_witness().unwrap().encode(),
+            witness.encode()
+        );
+    }
+
+    #[test]
+    fn chunk_task_input_refuses_bad_input() {
+        let input = ChunkTaskInput::new(&one_transfer_chunk());
+        let task_error = |result: Result<ChunkTask, Error>| match result {
+            Err(Error::Task(message)) => message,
+            other => panic!("expected a task error, got {other:?}"),
+        };
+        assert!(task_error(input.to_task(ForkName::GalileoV2, b"vk")).contains("for fork galileo"));
+        assert!(task_error(input.to_task(ForkName::Galileo, b"")).contains("verifying key"));
+        let garbage = ChunkTaskInput {
+            witness: vec![0xff, 1, 2],
+        };
+        assert!(matches!(
+            garbage.to_task(ForkName::Galileo, b"vk"),
+            Err(Error::Codec(_))
+        ));
+        for bad in [
+            &b"garbage"[..],
+            br#"{"witness": "not base64!"}"#,
+            br#"{"witness": "AA==", "extra": 1}"#,
+            br#"{"block_hashes": []}"#,
+        ] {
+            assert!(
+                matches!(ChunkTaskInput::from_json(bad), Err(Error::Task(_))),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! proof on disk keyed by the verifying key and the witness bytes. A later call with the same
 //! guest build and witness loads the proof instead of proving again, after checking that it
 //! still verifies. Nothing here fakes a proof: a cached file that does not verify is proven
-//! again.
+//! again. [`write_unloadable_assets`] makes assets that fail to load without any build.
 
 use std::{
     path::{Path, PathBuf},
@@ -125,4 +125,20 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let partial = path.with_extension(format!("partial-{}", std::process::id()));
     std::fs::write(&partial, bytes)?;
     std::fs::rename(&partial, path)
+}
+
+/// Writes `<root>/<fork>/` with a manifest that checks out and a `chunk/vk.bin` that is not a
+/// verifying key: assets that pass every file check yet fail to load (no guest build needed).
+pub fn write_unloadable_assets(root: &Path, fork: ForkName) -> std::io::Result<()> {
+    use crate::assets::{AssetManifest, CHUNK_VK, MANIFEST};
+
+    let files = std::collections::BTreeMap::from([(CHUNK_VK.to_string(), b"not a key".to_vec())]);
+    let dir = root.join(fork.as_str());
+    let manifest = serde_json::to_vec(&AssetManifest::new(fork, &files))?;
+    for (name, bytes) in files.iter().chain([(&MANIFEST.to_string(), &manifest)]) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("asset paths have a folder"))?;
+        std::fs::write(path, bytes)?;
+    }
+    Ok(())
 }

@@ -1,13 +1,23 @@
 //! Proof verification per fork: the proof must verify against the fork's verifying key, claim
 //! exactly that key, and reveal the public-input hash of its metadata.
+//!
+//! [`ChunkVerifier::from_config`] loads the keys of every fork a [`VerifierConfig`] lists
+//! (the original's `init_verifier` JSON, `{circuits: [{fork_name, assets_path}]}`).
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
 
 use alloy_primitives::B256;
 use rollproof_primitives::ForkName;
 use rollproof_zkvm::{verify_stark_proof, StarkProof, StarkVerifyingKey, ZkvmError};
+use serde::{Deserialize, Serialize};
 
-use crate::proof::ChunkProof;
+use crate::{
+    assets::{load_chunk_vk, AssetError, MANIFEST},
+    proof::ChunkProof,
+};
 
 /// Why a proof was refused.
 #[derive(Debug, thiserror::Error)]
@@ -42,13 +52,110 @@ pub enum VerifyError {
     Malformed(String),
 }
 
+/// Which forks to verify and where their assets are: `{"circuits": [{"fork_name": "galileo",
+/// "assets_path": "/srv/assets"}]}`. Fork names are case-insensitive.
+///
+/// `assets_path` is the assets ROOT, the folder that holds `<fork>/manifest.json` (what
+/// `prover assets build --out <root>` writes), not the fork's own folder: several forks may
+/// share one root.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifierConfig {
+    /// One entry per fork.
+    pub circuits: Vec<CircuitAssets>,
+}
+
+/// One fork of a [`VerifierConfig`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitAssets {
+    /// The fork (any case on the wire).
+    pub fork_name: ForkName,
+    /// The assets root holding `<fork>/manifest.json`.
+    pub assets_path: PathBuf,
+}
+
+/// Why a [`VerifierConfig`] cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifierConfigError {
+    /// The JSON is not a verifier config.
+    #[error("malformed verifier config: {0}")]
+    Malformed(String),
+    /// The config lists no fork.
+    #[error("the verifier config lists no circuits")]
+    Empty,
+    /// A fork is listed twice.
+    #[error("the verifier config lists fork {0} twice")]
+    DuplicateFork(ForkName),
+    /// `assets_path` is a fork's folder instead of the assets root above it.
+    #[error(
+        "fork {fork}: assets_path {} holds manifest.json itself; give the assets root that \
+         holds {fork}/manifest.json (here its parent folder)",
+        path.display()
+    )]
+    ForkFolderGiven {
+        /// The fork.
+        fork: ForkName,
+        /// The path given.
+        path: PathBuf,
+    },
+    /// A fork's assets do not load.
+    #[error("fork {fork}: {source}")]
+    Assets {
+        /// The fork.
+        fork: ForkName,
+        /// The failure.
+        source: AssetError,
+    },
+}
+
+impl VerifierConfig {
+    /// Parses a config from JSON.
+    pub fn from_json(json: &[u8]) -> Result<Self, VerifierConfigError> {
+        serde_json::from_slice(json).map_err(|e| VerifierConfigError::Malformed(e.to_string()))
+    }
+}
+
 /// The verifying keys of the chunk circuit per fork.
 #[derive(Default)]
 pub struct ChunkVerifier {
     keys: BTreeMap<ForkName, (StarkVerifyingKey, Vec<u8>)>,
 }
 
+impl std::fmt::Debug for ChunkVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChunkVerifier")
+            .field("forks", &self.keys.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
 impl ChunkVerifier {
+    /// Loads the chunk verifying key of every fork in `config`, each checked against its
+    /// manifest. Fails on the first fork that does not load, on a fork listed twice and on an
+    /// empty list.
+    pub fn from_config(config: &VerifierConfig) -> Result<Self, VerifierConfigError> {
+        if config.circuits.is_empty() {
+            return Err(VerifierConfigError::Empty);
+        }
+        // Refuse a duplicate before loading anything: loading keys is the slow part.
+        let mut forks = std::collections::BTreeSet::new();
+        if let Some(twice) = config.circuits.iter().find(|c| !forks.insert(c.fork_name)) {
+            return Err(VerifierConfigError::DuplicateFork(twice.fork_name));
+        }
+        let mut verifier = Self::default();
+        for circuit in &config.circuits {
+            let vk = load_fork_vk(&circuit.assets_path, circuit.fork_name)?;
+            verifier.insert(circuit.fork_name, vk);
+        }
+        Ok(verifier)
+    }
+
+    /// The forks with a verifying key, in activation order.
+    pub fn forks(&self) -> impl Iterator<Item = ForkName> + '_ {
+        self.keys.keys().copied()
+    }
+
     /// Adds (or replaces) `fork`'s verifying key.
     pub fn insert(&mut self, fork: ForkName, vk: StarkVerifyingKey) {
         let bytes = vk.to_bytes();
@@ -89,5 +196,133 @@ impl ChunkVerifier {
         let proof: ChunkProof =
             serde_json::from_slice(json).map_err(|e| VerifyError::Malformed(e.to_string()))?;
         self.verify(fork, &proof)
+    }
+}
+
+/// `fork`'s chunk key under the assets root `root`, with a clear error when `root` is the
+/// fork's folder itself.
+fn load_fork_vk(root: &Path, fork: ForkName) -> Result<StarkVerifyingKey, VerifierConfigError> {
+    load_chunk_vk(root, fork).map_err(|source| {
+        let fork_manifest_missing = !root.join(fork.as_str()).join(MANIFEST).exists();
+        if fork_manifest_missing && root.join(MANIFEST).exists() {
+            VerifierConfigError::ForkFolderGiven {
+                fork,
+                path: root.to_path_buf(),
+            }
+        } else {
+            VerifierConfigError::Assets { fork, source }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::write_unloadable_assets;
+
+    /// A fresh folder under the system temp dir, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(label: &str) -> Self {
+            let path = std::env::temp_dir()
+                .join(format!("rollproof-verifier-{label}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&path);
+            std::fs::create_dir_all(&path).unwrap();
+            Self(path)
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn config(entries: &[(&str, &Path)]) -> VerifierConfig {
+        let circuits: Vec<_> = entries
+            .iter()
+            .map(|(fork, path)| serde_json::json!({"fork_name": fork, "assets_path": path}))
+            .collect();
+        VerifierConfig::from_json(
+            &serde_json::to_vec(&serde_json::json!({ "circuits": circuits })).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn config_parses_forks_in_any_case() {
+        let parsed = VerifierConfig::from_json(
+            br#"{"circuits":[{"fork_name":"GalileoV2","assets_path":"/srv/assets"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.circuits,
+            vec![CircuitAssets {
+                fork_name: ForkName::GalileoV2,
+                assets_path: PathBuf::from("/srv/assets"),
+            }]
+        );
+        for bad in [
+            &b"not json"[..],
+            br#"{"circuits":[{"fork_name":"nofork","assets_path":"/a"}]}"#,
+            br#"{"circuits":[{"fork_name":"galileo"}]}"#,
+            br#"{"verifiers":[]}"#,
+        ] {
+            assert!(
+                matches!(
+                    VerifierConfig::from_json(bad),
+                    Err(VerifierConfigError::Malformed(_))
+                ),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn from_config_refuses_empty_duplicate_missing_and_bogus_assets() {
+        let root = Scratch::new("config");
+        assert!(matches!(
+            ChunkVerifier::from_config(&VerifierConfig { circuits: vec![] }),
+            Err(VerifierConfigError::Empty)
+        ));
+        assert!(matches!(
+            ChunkVerifier::from_config(&config(&[("galileo", &root.0), ("GALILEO", &root.0)])),
+            Err(VerifierConfigError::DuplicateFork(ForkName::Galileo))
+        ));
+        // Nothing under the root yet.
+        let missing = ChunkVerifier::from_config(&config(&[("galileo", &root.0)])).unwrap_err();
+        assert!(
+            matches!(
+                missing,
+                VerifierConfigError::Assets {
+                    fork: ForkName::Galileo,
+                    source: AssetError::Io { .. }
+                }
+            ),
+            "{missing}"
+        );
+        // A manifest-checked file that is not a verifying key.
+        write_unloadable_assets(&root.0, ForkName::Galileo).unwrap();
+        let bogus = ChunkVerifier::from_config(&config(&[("galileo", &root.0)])).unwrap_err();
+        assert!(
+            matches!(
+                bogus,
+                VerifierConfigError::Assets {
+                    fork: ForkName::Galileo,
+                    source: AssetError::Zkvm(_)
+                }
+            ),
+            "{bogus}"
+        );
+        // The fork's folder given instead of the root: the error says what to give.
+        let fork_dir = root.0.join("galileo");
+        let wrong = ChunkVerifier::from_config(&config(&[("galileo", &fork_dir)])).unwrap_err();
+        assert!(
+            matches!(&wrong, VerifierConfigError::ForkFolderGiven { path, .. } if *path == fork_dir),
+            "{wrong}"
+        );
+        assert!(wrong.to_string().contains("assets root"), "{wrong}");
     }
 }
