@@ -10,6 +10,8 @@
 //! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s.
 //! - [`assets`]: per-fork asset folders (program, VM config, verifying key, `manifest.json`
 //!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_chunk_vk`].
+//! - [`witness`]: stored one-block witnesses (versioned encoding, zstd) and the chunk witness
+//!   assembled from them ([`witness::chunk_witness_from_blocks`]).
 //! - `testing` (feature `testing`): the suite's real chunk proofs, proven once and cached.
 //! - [`Error`]: one error type for building, executing and proving.
 //!
@@ -23,6 +25,7 @@ pub mod task;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verifier;
+pub mod witness;
 
 pub use chunk::{ChunkExecution, ChunkProgram};
 pub use error::Error;
