@@ -72,7 +72,7 @@ impl ForkFilter {
     /// numbered from `$first`.
     fn condition(&self, first: usize) -> Result<(String, Vec<crate::conn::Arg>)> {
         let mut args = Vec::new();
-        let mut active = |a: ForkActivation, args: &mut Vec<crate::conn::Arg>| -> Result<String> {
+        let active = |a: ForkActivation, args: &mut Vec<crate::conn::Arg>| -> Result<String> {
             let mut parts = Vec::new();
             if let Some(block) = a.block {
                 args.push(to_i64(block, "fork activation block")?.into_arg());

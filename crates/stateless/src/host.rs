@@ -16,7 +16,6 @@ use alloy_consensus::{
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_hardforks::EthereumHardforks;
 use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
-use alloy_rlp::Decodable;
 use alloy_trie::{proof::ProofRetainer, HashBuilder, Nibbles};
 use revm::{
     database::{BundleState, CacheDB, EmptyDB},
