@@ -14,7 +14,7 @@ use common::{
     Prover, Server, CHAIN_ID,
 };
 use rollproof_coordinator::{app_state, cron, error, seed};
-use rollproof_db::{chunk, l2_block, prover_task, tasks, testing::TestDb, Db};
+use rollproof_db::{chunk, l2_block, prover_task, testing::TestDb, Db};
 use rollproof_devnet::{TxGenerator, TxKindGen};
 use rollproof_libzkp::{ChunkProof, ChunkProofMetadata, UniversalTask};
 use rollproof_primitives::{
