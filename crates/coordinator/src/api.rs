@@ -2,6 +2,7 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
+use alloy_primitives::B256;
 use axum::{
     body::Bytes,
     extract::{rejection::BytesRejection, DefaultBodyLimit, State},
@@ -10,7 +11,6 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use alloy_primitives::B256;
 use rollproof_db::{block_list, challenge, prover_task::ProverIdentity, tasks, Db, Uuid};
 use rollproof_primitives::{
     ForkName, ForkSchedule, ProverTaskFailureType, ProverTaskStatus, SubmitProofStatus, TaskType,

@@ -42,7 +42,11 @@ pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<Ben
     let keys = state
         .verifiers
         .get(fork)
-        .ok_or_else(|| anyhow::anyhow!("the genesis schedule puts block 1 in {fork}, which has no configured verifier"))?
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the genesis schedule puts block 1 in {fork}, which has no configured verifier"
+            )
+        })?
         .clone();
     let seeding = Instant::now();
     crate::seed::seed_devnet_chunks(&db, chain_id, fork, tasks).await?;

@@ -281,17 +281,22 @@ impl Config {
 impl Config {
     /// The fork schedule of `l2.genesis_path`, checked to be for `l2.chain_id`.
     pub fn fork_schedule(&self) -> Result<ForkSchedule, ConfigError> {
-        let path = self.l2.genesis_path.as_deref().ok_or(ConfigError::Invalid {
-            field: "l2.genesis_path",
-            reason: "is required: the genesis.json whose fork schedule gives each task's fork"
-                .into(),
-        })?;
+        let path = self
+            .l2
+            .genesis_path
+            .as_deref()
+            .ok_or(ConfigError::Invalid {
+                field: "l2.genesis_path",
+                reason: "is required: the genesis.json whose fork schedule gives each task's fork"
+                    .into(),
+            })?;
         let genesis = |reason: String| ConfigError::Genesis {
             path: path.to_string(),
             reason,
         };
         let json = std::fs::read_to_string(path).map_err(|e| genesis(e.to_string()))?;
-        let schedule = ForkSchedule::from_genesis_json(&json).map_err(|e| genesis(e.to_string()))?;
+        let schedule =
+            ForkSchedule::from_genesis_json(&json).map_err(|e| genesis(e.to_string()))?;
         if schedule.chain_id() != self.l2.chain_id {
             return Err(genesis(format!(
                 "its chainId {} is not l2.chain_id {}",

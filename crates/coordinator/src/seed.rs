@@ -70,13 +70,21 @@ pub fn devnet_chain(chain_id: u64, fork: ForkName, generator: &TxGenerator) -> L
 }
 
 /// The `l2_block` rows of blocks `numbers` of `chain` (without witnesses).
-pub fn devnet_block_rows(chain: &LocalChain, numbers: RangeInclusive<u64>) -> Vec<l2_block::L2Block> {
+pub fn devnet_block_rows(
+    chain: &LocalChain,
+    numbers: RangeInclusive<u64>,
+) -> Vec<l2_block::L2Block> {
     numbers
         .map(|number| {
             let block = &chain.blocks[number as usize - 1];
             let h = &block.header;
             let hash = h.hash_slow();
-            let tx_hashes: Vec<B256> = block.body.transactions.iter().map(|t| *t.tx_hash()).collect();
+            let tx_hashes: Vec<B256> = block
+                .body
+                .transactions
+                .iter()
+                .map(|t| *t.tx_hash())
+                .collect();
             l2_block::L2Block {
                 number,
                 hash,

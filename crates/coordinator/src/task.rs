@@ -186,10 +186,7 @@ pub async fn build_chunk_task(
         {
             return Err(mismatch(format!(
                 "the witness goes from state root {} to {}, the chunk row from {} to {}",
-                info.prev_state_root,
-                info.post_state_root,
-                c.parent_chunk_state_root,
-                c.state_root
+                info.prev_state_root, info.post_state_root, c.parent_chunk_state_root, c.state_root
             )));
         }
         let task_json = serde_json::to_string(&built.task).expect("a task always serializes");

@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use alloy_primitives::B256;
-use rollproof_primitives::ForkName;
 use rollproof_db::{block_list, stats, tasks, Db};
+use rollproof_primitives::ForkName;
 use rollproof_primitives::{ProvingStatus, TaskType};
 
 /// Prints counts per type and status, the oldest unassigned task per type and active provers.

@@ -181,8 +181,8 @@ impl Verifiers {
         proof: &[u8],
         expected: &ChunkProofMetadata,
     ) -> Result<ChunkProofMetadata, VerifyFailure> {
-        let proof: ChunkProof = serde_json::from_slice(proof)
-            .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let proof: ChunkProof =
+            serde_json::from_slice(proof).map_err(|e| VerifyError::Malformed(e.to_string()))?;
         let (want, found) = (expected.pi_hash(), proof.metadata.pi_hash());
         if want != found || proof.metadata.fork_name != expected.fork_name {
             return Err(VerifyFailure::OtherTask {
@@ -201,8 +201,8 @@ impl Verifiers {
         fork: ForkName,
         proof: &[u8],
     ) -> Result<ChunkProofMetadata, VerifyFailure> {
-        let proof: ChunkProof = serde_json::from_slice(proof)
-            .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+        let proof: ChunkProof =
+            serde_json::from_slice(proof).map_err(|e| VerifyError::Malformed(e.to_string()))?;
         self.chunk.verify(fork, &proof)?;
         Ok(proof.metadata)
     }

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use alloy_primitives::B256;
 use common::{
-    assets, config, config_with, genesis, other_galileo_assets, pt_of, version, vk_base64,
-    Prover, Server, CHAIN_ID,
+    assets, config, config_with, genesis, other_galileo_assets, pt_of, version, vk_base64, Prover,
+    Server, CHAIN_ID,
 };
 use rollproof_coordinator::{app_state, cron, error, seed};
 use rollproof_db::{chunk, l2_block, prover_task, testing::TestDb, Db};
@@ -99,10 +99,7 @@ async fn auth_negatives(db: TestDb) {
     assert_eq!(e.errcode, error::BAD_PARAMETER, "{}", e.errmsg);
     // Not a token at all.
     let e = p
-        .login_with(
-            "garbage",
-            &p.signed_login("garbage", &version, &vks, &key),
-        )
+        .login_with("garbage", &p.signed_login("garbage", &version, &vks, &key))
         .await;
     assert_eq!(e.errcode, error::JWT_ERROR, "{}", e.errmsg);
 
@@ -120,7 +117,11 @@ async fn auth_negatives(db: TestDb) {
         assert_eq!(e.errcode, error::BAD_PARAMETER);
         assert!(e.errmsg.contains("ZK version"), "{}", e.errmsg);
     }
-    for bad_vks in [vec![], vec!["galileov2".to_string()], vec![vks[0][1..].to_string()]] {
+    for bad_vks in [
+        vec![],
+        vec!["galileov2".to_string()],
+        vec![vks[0][1..].to_string()],
+    ] {
         let e = p
             .login_with(&c, &p.signed_login(&c, &version, &bad_vks, &key))
             .await;
@@ -160,7 +161,8 @@ async fn auth_negatives(db: TestDb) {
 }
 
 async fn bad_bodies(db: TestDb) {
-    let server = Server::start_with(app_state(config(&db.url()), (*db).clone()).unwrap(), 4096).await;
+    let server =
+        Server::start_with(app_state(config(&db.url()), (*db).clone()).unwrap(), 4096).await;
     seed(&db, 1).await;
     let mut p = Prover::new(3, &server.base);
     p.login().await;
@@ -403,7 +405,11 @@ async fn real_tasks_and_missing_witnesses(db: TestDb) {
     q.login().await;
     let e = q.get_task().await;
     assert_eq!(e.errcode, error::GET_TASK_FAILURE, "{}", e.errmsg);
-    assert!(e.errmsg.contains("block 3 has no stored witness"), "{}", e.errmsg);
+    assert!(
+        e.errmsg.contains("block 3 has no stored witness"),
+        "{}",
+        e.errmsg
+    );
     let attempts = prover_task::list_by_task(&*db, TaskType::Chunk, c1.hash)
         .await
         .unwrap();
@@ -438,13 +444,17 @@ async fn real_tasks_and_missing_witnesses(db: TestDb) {
     let e = r.get_task().await;
     assert_eq!(e.errcode, 0, "{}", e.errmsg);
     assert_eq!(e.data["task_id"], c1.hash.to_string());
-    let task: UniversalTask =
-        serde_json::from_str(e.data["task_data"].as_str().unwrap()).unwrap();
+    let task: UniversalTask = serde_json::from_str(e.data["task_data"].as_str().unwrap()).unwrap();
     assert_eq!(task.identifier, "3-3");
 
     // Batch and bundle tasks are not handed out (no verifier for them yet).
     let e = r
-        .call("POST", "get_task", &r.token, Some(br#"{"task_types":[2,3]}"#.to_vec()))
+        .call(
+            "POST",
+            "get_task",
+            &r.token,
+            Some(br#"{"task_types":[2,3]}"#.to_vec()),
+        )
         .await;
     assert_eq!(e.errcode, error::NO_TASK, "{}", e.errmsg);
     assert!(e.errmsg.contains("only chunk tasks"), "{}", e.errmsg);
@@ -527,10 +537,16 @@ async fn fork_routing(db: TestDb) {
         vk_base64(galileo, ForkName::Galileo),
         vk_base64(assets(), ForkName::GalileoV2),
     );
-    assert_ne!(galileo_vk, v2_vk, "the routing test needs two distinct keys");
+    assert_ne!(
+        galileo_vk, v2_vk,
+        "the routing test needs two distinct keys"
+    );
     let cfg = config_with(
         &db.url(),
-        &[(galileo, ForkName::Galileo), (assets(), ForkName::GalileoV2)],
+        &[
+            (galileo, ForkName::Galileo),
+            (assets(), ForkName::GalileoV2),
+        ],
         &genesis(0, Some(1000)),
     );
     let server = Server::start(&db, cfg).await;
@@ -558,17 +574,31 @@ async fn fork_routing(db: TestDb) {
     };
     let mut g1 = prover(60, vec![galileo_vk.clone()], &galileo_version);
     g1.login().await;
-    let forks = server.state.tokens.check_login(&g1.token).unwrap().hard_fork_name;
+    let forks = server
+        .state
+        .tokens
+        .check_login(&g1.token)
+        .unwrap()
+        .hard_fork_name;
     assert_eq!(forks, "galileo");
     let t = g1.get_task().await;
     assert_eq!(t.errcode, 0, "{}", t.errmsg);
     assert_eq!(t.data["task_id"], c0.hash.to_string());
     assert_eq!(t.data["hard_fork_name"], "galileo");
     let task: UniversalTask = serde_json::from_str(t.data["task_data"].as_str().unwrap()).unwrap();
-    assert_eq!(task.vk, rollproof_libzkp::assets::load_chunk_vk(galileo, ForkName::Galileo).unwrap().to_bytes());
+    assert_eq!(
+        task.vk,
+        rollproof_libzkp::assets::load_chunk_vk(galileo, ForkName::Galileo)
+            .unwrap()
+            .to_bytes()
+    );
 
     // Another galileo-only prover: the galileoV2 chunk is unassigned, yet not for it.
-    let mut g2 = prover(61, vec![galileo_vk.clone(), "not a key".into()], &galileo_version);
+    let mut g2 = prover(
+        61,
+        vec![galileo_vk.clone(), "not a key".into()],
+        &galileo_version,
+    );
     g2.login().await;
     let e = g2.get_task().await;
     assert_eq!(e.errcode, error::NO_TASK, "{}", e.errmsg);
@@ -580,11 +610,20 @@ async fn fork_routing(db: TestDb) {
     v2.login().await;
     let e = v2.get_task().await;
     assert_eq!(e.errcode, error::GET_TASK_FAILURE, "{}", e.errmsg);
-    assert!(e.errmsg.contains("only 0 of them are stored"), "{}", e.errmsg);
+    assert!(
+        e.errmsg.contains("only 0 of them are stored"),
+        "{}",
+        e.errmsg
+    );
     // A fork counts only with its own ZK version: both keys, the galileoV2 circuits' version.
     let mut both = prover(63, vec![v2_vk.clone(), galileo_vk.clone()], &version());
     both.login().await;
-    let forks = server.state.tokens.check_login(&both.token).unwrap().hard_fork_name;
+    let forks = server
+        .state
+        .tokens
+        .check_login(&both.token)
+        .unwrap()
+        .hard_fork_name;
     assert_eq!(forks, "galileov2");
     // The galileo key under the galileoV2 circuits' version is no fork at all.
     let mut mixed = prover(64, vec![galileo_vk], &version());

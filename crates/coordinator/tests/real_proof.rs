@@ -38,7 +38,11 @@ async fn a_real_chunk_proof_is_accepted_over_http() {
         .zk_version;
 
     for db in [TestDb::postgres().await, TestDb::sqlite().await] {
-        let cfg = config_with(&db.url(), &[(proven.assets.as_path(), fork)], &genesis(0, None));
+        let cfg = config_with(
+            &db.url(),
+            &[(proven.assets.as_path(), fork)],
+            &genesis(0, None),
+        );
         let server = Server::start(&db, cfg).await;
         let c = seed::store_devnet_chunk(&db, &chain, fork, 0, 1..=1, mq)
             .await
@@ -103,7 +107,10 @@ async fn a_real_chunk_proof_is_accepted_over_http() {
         .unwrap();
         assert_eq!(
             (attempts[0].proving_status, attempts[0].failure_type),
-            (ProverTaskStatus::ProofValid, ProverTaskFailureType::Undefined)
+            (
+                ProverTaskStatus::ProofValid,
+                ProverTaskFailureType::Undefined
+            )
         );
         let b = batch::get_by_hash(&*db, b.hash).await.unwrap().unwrap();
         assert_eq!(b.chunk_proofs_status, ProofsReadyStatus::Ready);

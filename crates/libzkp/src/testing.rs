@@ -55,7 +55,9 @@ pub fn test_dir() -> PathBuf {
 /// for this exact program (executable + VM config) and parameters; later calls only rebuild the
 /// guest (a cargo no-op when nothing changed) and check the cached folder against its manifest.
 pub fn chunk_assets(forks: &[ForkName], params: ProvingParams) -> Result<PathBuf, Error> {
-    let _one_at_a_time = PROVING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = PROVING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let toolchain = GuestToolchain::from_env()?;
     let program = ChunkProgram::build(&toolchain, params)?;
     let mut hasher = Sha256::new();
@@ -66,7 +68,10 @@ pub fn chunk_assets(forks: &[ForkName], params: ProvingParams) -> Result<PathBuf
     let root = test_dir().join(format!("assets-exe-{id}"));
     for &fork in forks {
         if crate::assets::load_chunk_vk(&root, fork).is_err() {
-            eprintln!("testing: writing {fork} chunk assets (key generation) under {}", root.display());
+            eprintln!(
+                "testing: writing {fork} chunk assets (key generation) under {}",
+                root.display()
+            );
             write_assets(&root, fork, &program)
                 .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
         }
@@ -78,7 +83,9 @@ pub fn chunk_assets(forks: &[ForkName], params: ProvingParams) -> Result<PathBuf
 /// default proving parameters), reused from disk when this exact guest build already proved
 /// this exact witness. Logs to stderr what it does and how long proving took.
 pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
-    let _one_at_a_time = PROVING.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _one_at_a_time = PROVING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let toolchain = GuestToolchain::from_env()?;
     let program = ChunkProgram::build(&toolchain, ProvingParams::default())?;
     let vk = program.verifying_key()?;
@@ -92,7 +99,11 @@ pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
 
     let root = test_dir();
     let assets = root.join(format!("assets-{vk_id}"));
-    if !assets.join(witness.fork.as_str()).join(crate::assets::MANIFEST).exists() {
+    if !assets
+        .join(witness.fork.as_str())
+        .join(crate::assets::MANIFEST)
+        .exists()
+    {
         write_assets(&assets, witness.fork, &program)
             .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
     }
@@ -105,7 +116,10 @@ pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
         return Ok(proven(assets, witness.fork, proof));
     }
 
-    eprintln!("testing: proving a chunk of {} block(s)", witness.input.blocks.len());
+    eprintln!(
+        "testing: proving a chunk of {} block(s)",
+        witness.input.blocks.len()
+    );
     let started = std::time::Instant::now();
     let proof = program.prove(witness, "rollproof-test")?;
     eprintln!(

@@ -107,7 +107,9 @@ pub enum WitnessError {
         found: ForkName,
     },
     /// Parts disagree on where the withdraw root is read.
-    #[error("block {block} reads the withdraw root from another slot than the chunk's first block")]
+    #[error(
+        "block {block} reads the withdraw root from another slot than the chunk's first block"
+    )]
     WithdrawSlotMismatch {
         /// The block.
         block: u64,

@@ -80,8 +80,8 @@ fn a_chunk_from_stored_block_witnesses_is_the_merged_chunk() {
     assert_eq!(info.prev_msg_queue_hash, mq);
 
     // A sub-range works too.
-    let two = chunk_witness_from_blocks(parts[1..].iter().map(|(n, b)| (*n, b.as_slice())), mq)
-        .unwrap();
+    let two =
+        chunk_witness_from_blocks(parts[1..].iter().map(|(n, b)| (*n, b.as_slice())), mq).unwrap();
     assert_eq!(two.input.blocks.len(), 2);
     two.validate(&NativeCrypto).unwrap();
 }
