@@ -162,7 +162,7 @@ async fn auth_negatives(db: TestDb) {
 
 async fn bad_bodies(db: TestDb) {
     let server =
-        Server::start_with(app_state(config(&db.url()), (*db).clone()).unwrap(), 4096).await;
+        Server::start_with(app_state(config(&db.url()), (*db).clone()).unwrap(), 256 * 1024).await;
     seed(&db, 1).await;
     let mut p = Prover::new(3, &server.base);
     p.login().await;
@@ -181,7 +181,7 @@ async fn bad_bodies(db: TestDb) {
         .await;
     assert_eq!(e.errcode, error::BAD_PARAMETER);
     let big = json!({"uuid": task["uuid"], "task_id": task["task_id"], "task_type": 1, "status": 0,
-        "proof": "x".repeat(10_000)});
+        "proof": "x".repeat(300_000)});
     let e = p
         .call(
             "POST",
