@@ -39,14 +39,14 @@ pub fn assets() -> &'static Path {
     })
 }
 
-/// Galileo assets with another verifying key (the chunk guest with log stacked height 19): a
+/// Galileo assets with another verifying key (the chunk guest with log stacked height 21; 19 is too small for its traces): a
 /// "galileo-only" circuit for fork-routing tests.
 pub fn other_galileo_assets() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
         rollproof_libzkp::testing::chunk_assets(
             &[ForkName::Galileo],
-            ProvingParams::new(19).unwrap(),
+            ProvingParams::new(21).unwrap(),
         )
         .expect("chunk assets")
     })
