@@ -2,6 +2,7 @@
 
 use std::{net::SocketAddr, sync::Arc, time::Instant};
 
+use alloy_primitives::B256;
 use axum::{
     body::Bytes,
     extract::{rejection::BytesRejection, DefaultBodyLimit, State},
@@ -11,19 +12,27 @@ use axum::{
     Router,
 };
 use rollproof_db::{block_list, challenge, prover_task::ProverIdentity, tasks, Db, Uuid};
-use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, SubmitProofStatus, TaskType};
+use rollproof_primitives::{
+    ForkName, ForkSchedule, ProverTaskFailureType, ProverTaskStatus, SubmitProofStatus, TaskType,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{self, LoginClaims, LoginMessage, Tokens},
-    config::Config,
+    config::{Config, ConfigError},
     error::{ok, ApiError, BAD_PARAMETER, GET_TASK_FAILURE, JWT_ERROR, NO_TASK, PROOF_FAILURE},
     metrics::Metrics,
-    verifier::ProofVerifier,
+    task::{build_chunk_task, BuiltTask},
+    verifier::Verifiers,
 };
 
 /// Request bodies above this many bytes are refused (a proof is at most a few MB).
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The task types handed out. Batch and bundle circuits (and so verifiers) do not exist yet:
+/// such tasks are never claimed, so none can get stuck on a prover that cannot prove it or a
+/// coordinator that cannot verify it.
+pub const SERVED_TASK_TYPES: [TaskType; 1] = [TaskType::Chunk];
 
 /// What every handler shares.
 pub struct AppState {
@@ -33,10 +42,41 @@ pub struct AppState {
     pub config: Config,
     /// Token issuer and checker.
     pub tokens: Tokens,
-    /// Proof verification.
-    pub verifier: Box<dyn ProofVerifier>,
+    /// The configured forks' verifying keys; proof verification.
+    pub verifiers: Arc<Verifiers>,
+    /// The chain's fork schedule (`l2.genesis_path`): a task's fork is its first block's.
+    pub schedule: ForkSchedule,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+}
+
+impl AppState {
+    /// The state for `config` over `db`: loads every configured fork's verifier assets and the
+    /// genesis fork schedule. Fails, naming the config field, when one is missing or invalid.
+    pub fn new(config: Config, db: Db) -> Result<Arc<Self>, ConfigError> {
+        let verifiers = Verifiers::load(&config.prover_manager.verifier)?;
+        let schedule = config.fork_schedule()?;
+        for f in verifiers.forks() {
+            if !schedule.activation(f.fork).is_scheduled() {
+                tracing::warn!(fork = %f.fork, "a verifier is configured for a fork the genesis schedule never activates: no task of it will exist");
+            }
+            tracing::info!(fork = %f.fork, zk_version = %f.zk_version, assets = %f.assets_path.display(), "chunk verifier loaded");
+        }
+        tracing::info!("only chunk tasks are handed out: batch and bundle tasks are not, until their circuits and verifiers exist");
+        let tokens = Tokens::new(
+            &config.auth.secret,
+            config.auth.challenge_expire_duration_sec,
+            config.auth.login_expire_duration_sec,
+        );
+        Ok(Arc::new(Self {
+            db,
+            config,
+            tokens,
+            verifiers: Arc::new(verifiers),
+            schedule,
+            metrics: Metrics::default(),
+        }))
+    }
 }
 
 /// The router over `state`, refusing bodies over `body_limit` bytes.
@@ -151,7 +191,7 @@ async fn login(
             ),
         ));
     }
-    let forks = prover_forks(m)?;
+    let forks = prover_forks(&s.verifiers, m)?;
     if block_list::is_blocked(&s.db, &req.public_key).await? {
         return Err(ApiError::new(BAD_PARAMETER, "public key is blocked"));
     }
@@ -169,30 +209,50 @@ async fn login(
         public_key: req.public_key.to_lowercase(),
         prover_name: m.prover_name.clone(),
         prover_version: m.prover_version.clone(),
-        hard_fork_name: forks.join(","),
+        hard_fork_name: forks
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
         prover_provider_type: m.prover_provider_type,
         exp: 0,
     });
     Ok(ok(token_data(token, exp)))
 }
 
-/// The forks a prover supports. Without libzkp there is no vk -> fork table; a prover names its
-/// forks in `vks` as fork names until then (documented deviation), and an unknown one is refused.
-fn prover_forks(m: &LoginMessage) -> Result<Vec<String>, ApiError> {
-    if m.vks.is_empty() {
+/// The forks a prover may prove: its ZK version (the part of `prover_version` after the second
+/// dash) must be one of our assets', and its fork set is the configured forks of that ZK version
+/// whose chunk verifying key (base64) it lists in `vks`. Either check failing refuses the login.
+fn prover_forks(verifiers: &Verifiers, m: &LoginMessage) -> Result<Vec<ForkName>, ApiError> {
+    let ours = verifiers.zk_versions().join(" or ");
+    let zk = match auth::zk_version(&m.prover_version) {
+        Some(zk) if verifiers.knows_zk_version(zk) => zk,
+        found => {
+            return Err(ApiError::new(
+                BAD_PARAMETER,
+                format!(
+                    "prover ZK version {:?} (from prover_version {:?}) is not this \
+                     coordinator's {ours}: the prover's circuits differ",
+                    found.unwrap_or(""),
+                    m.prover_version
+                ),
+            ))
+        }
+    };
+    let forks = verifiers.forks_of_vks(&m.vks, zk);
+    if forks.is_empty() {
+        let configured: Vec<&str> = verifiers.forks().iter().map(|f| f.fork.as_str()).collect();
         return Err(ApiError::new(
             BAD_PARAMETER,
-            "no vks: the prover supports no fork",
+            format!(
+                "none of the prover's {} vks is the chunk verifying key of a fork this \
+                 coordinator verifies ({}): the prover supports no fork here",
+                m.vks.len(),
+                configured.join(", ")
+            ),
         ));
     }
-    m.vks
-        .iter()
-        .map(|v| {
-            v.parse::<rollproof_primitives::ForkName>()
-                .map(|f| f.as_str().to_string())
-                .map_err(|_| ApiError::new(BAD_PARAMETER, format!("unknown fork or vk {v:?}")))
-        })
-        .collect()
+    Ok(forks)
 }
 
 fn login_claims(s: &AppState, headers: &HeaderMap) -> Result<LoginClaims, ApiError> {
@@ -240,6 +300,16 @@ fn task_types(raw: &[u8]) -> Result<Vec<TaskType>, ApiError> {
         .collect()
 }
 
+/// The forks of a login token that this coordinator (still) verifies.
+fn token_forks(s: &AppState, claims: &LoginClaims) -> Vec<ForkName> {
+    claims
+        .hard_fork_name
+        .split(',')
+        .filter_map(|f| f.parse::<ForkName>().ok())
+        .filter(|f| s.verifiers.chunk_vk(*f).is_some())
+        .collect()
+}
+
 async fn get_task(
     State(s): Shared,
     headers: HeaderMap,
@@ -247,22 +317,37 @@ async fn get_task(
 ) -> Result<Response, ApiError> {
     let claims = login_claims(&s, &headers)?;
     let req: GetTaskRequest = parse_body(body)?;
-    let types = task_types(&req.task_types)?;
+    let types: Vec<TaskType> = task_types(&req.task_types)?
+        .into_iter()
+        .filter(|t| SERVED_TASK_TYPES.contains(t))
+        .collect();
     if block_list::is_blocked(&s.db, &claims.public_key).await? {
         return Err(ApiError::new(GET_TASK_FAILURE, "public key is blocked"));
     }
-    let fork = claims
-        .hard_fork_name
-        .split(',')
-        .next()
-        .unwrap_or("")
-        .to_string();
+    if types.is_empty() {
+        return Err(ApiError::new(
+            NO_TASK,
+            "no task available: only chunk tasks are handed out (batch and bundle verifiers do \
+             not exist yet)",
+        ));
+    }
+    let forks = token_forks(&s, &claims);
+    if forks.is_empty() {
+        return Err(ApiError::new(
+            GET_TASK_FAILURE,
+            format!(
+                "the login token's forks ({}) are not verified by this coordinator: log in again",
+                claims.hard_fork_name
+            ),
+        ));
+    }
     // One outstanding task per prover: hand the same one out again.
     if let Some(pt) =
         rollproof_db::prover_task::find_assigned(&s.db, &claims.public_key, &types).await?
     {
         s.metrics.redeliveries.inc();
-        return Ok(ok(task_data(pt.uuid, pt.task_id, pt.task_type, &fork)));
+        let built = deliverable(&s, pt.uuid, pt.task_id, pt.metadata.is_none()).await?;
+        return Ok(ok(task_data(pt.uuid, pt.task_id, pt.task_type, built)));
     }
     let prover = ProverIdentity {
         public_key: claims.public_key.clone(),
@@ -283,19 +368,67 @@ async fn get_task(
             max_end_block_number: req.prover_height,
             exclude_task_ids: vec![],
             exclude_recent_failures: 2,
+            forks: Some(tasks::ForkFilter {
+                schedule: s.schedule.clone(),
+                forks: forks.clone(),
+            }),
         };
         if let Some(a) = tasks::claim(&s.db, &request).await? {
+            let uuid = a.prover_task.uuid;
+            let built = deliverable(&s, uuid, a.task_id, true).await?;
             s.metrics.assignments.inc();
             s.metrics.get_task_latency.observe(started.elapsed());
-            return Ok(ok(task_data(
-                a.prover_task.uuid,
-                a.task_id,
-                task_type,
-                &fork,
-            )));
+            return Ok(ok(task_data(uuid, a.task_id, task_type, built)));
         }
     }
     Err(ApiError::new(NO_TASK, "no task available"))
+}
+
+/// Builds the task of assignment `uuid` (chunk `task_id`) and, when `record` is set, stores what
+/// its proof must claim on the assignment. When the task cannot be built (missing or invalid
+/// witness, ...) the assignment is released at once (prover task invalid with failure type
+/// "server error", the attempt freed), so nothing stays stuck on a prover that never got a
+/// task, and the prover receives 20002 saying why.
+async fn deliverable(
+    s: &AppState,
+    uuid: Uuid,
+    task_id: B256,
+    record: bool,
+) -> Result<BuiltTask, ApiError> {
+    let built = build_chunk_task(
+        &s.db,
+        &s.verifiers,
+        &s.schedule,
+        s.config.l2.chain_id,
+        task_id,
+    )
+    .await;
+    let failure = match built {
+        Ok(built) => {
+            if !record {
+                return Ok(built);
+            }
+            let metadata =
+                serde_json::to_vec(&built.metadata).expect("chunk metadata always serializes");
+            match rollproof_db::prover_task::set_metadata(&s.db, uuid, &metadata).await {
+                Ok(_) => return Ok(built),
+                Err(e) => format!("cannot record the task metadata: {e}"),
+            }
+        }
+        Err(e) => e.to_string(),
+    };
+    s.metrics.task_build_failures.inc();
+    tracing::error!(%uuid, %task_id, reason = %failure, "cannot build the chunk task: assignment released");
+    let attempts = s.config.prover_manager.session_attempts;
+    if let Err(e) =
+        tasks::record_failure(&s.db, uuid, ProverTaskFailureType::ServerError, attempts).await
+    {
+        tracing::error!(%uuid, "cannot release the assignment: {e}");
+    }
+    Err(ApiError::new(
+        GET_TASK_FAILURE,
+        format!("cannot build the task of chunk {task_id}: {failure}"),
+    ))
 }
 
 /// External provers (type 2) are served a task type only while at least
@@ -318,26 +451,13 @@ async fn serves_external(
     Ok(unassigned >= threshold)
 }
 
-fn task_data(
-    uuid: Uuid,
-    task_id: alloy_primitives::B256,
-    task_type: TaskType,
-    fork: &str,
-) -> TaskData {
-    // The universal task is built by libzkp (not available yet): until then task_data names
-    // the task so a prover can fetch its inputs.
-    let task_data = serde_json::json!({
-        "task_id": task_id.to_string(),
-        "task_type": task_type as u8,
-        "fork_name": fork,
-    })
-    .to_string();
+fn task_data(uuid: Uuid, task_id: B256, task_type: TaskType, built: BuiltTask) -> TaskData {
     TaskData {
         uuid: uuid.to_string(),
         task_id: task_id.to_string(),
         task_type: task_type as u8,
-        task_data,
-        hard_fork_name: fork.to_string(),
+        task_data: built.task_json,
+        hard_fork_name: built.fork.as_str().to_string(),
     }
 }
 
@@ -369,7 +489,7 @@ async fn submit_proof(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let claims = login_claims(&s, &headers)?;
-    let req: SubmitProofRequest = parse_body(body)?;
+    let mut req: SubmitProofRequest = parse_body(body)?;
     let uuid: Uuid = req
         .uuid
         .parse()
@@ -410,12 +530,26 @@ async fn submit_proof(
         tracing::info!(%uuid, failure_type = req.failure_type, msg = %req.failure_msg, "prover reported failure");
         return Ok(ok(serde_json::Value::Null));
     }
-    let fork = claims.hard_fork_name.split(',').next().unwrap_or("");
     let started = Instant::now();
-    let verdict = s.verifier.verify(fork, pt.task_type, req.proof.as_bytes());
+    let verifiers = Arc::clone(&s.verifiers);
+    let (task_type, metadata) = (pt.task_type, pt.metadata.clone());
+    let proof = std::mem::take(&mut req.proof);
+    // Verification is CPU-heavy (a STARK verifier): off the async workers.
+    let (verdict, proof) = tokio::task::spawn_blocking(move || {
+        let verdict = verifiers.verify(task_type, proof.as_bytes(), metadata.as_deref());
+        (verdict, proof)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::new(
+            crate::error::INTERNAL,
+            format!("verification did not finish: {e}"),
+        )
+    })?;
     s.metrics.verify_latency.observe(started.elapsed());
     if let Err(reason) = verdict {
         s.metrics.verifications_failed.inc();
+        tracing::info!(%uuid, task_id = %pt.task_id, prover = %pt.prover_name, %reason, late, "proof rejected");
         if !late {
             tasks::record_failure(
                 &s.db,
@@ -432,7 +566,8 @@ async fn submit_proof(
     }
     s.metrics.verifications_ok.inc();
     let secs = (rollproof_db::now() - pt.assigned_at).num_seconds().max(0) as u32;
-    tasks::record_verified_proof(&s.db, uuid, req.proof.as_bytes(), secs).await?;
+    let outcome = tasks::record_verified_proof(&s.db, uuid, proof.as_bytes(), secs).await?;
+    tracing::info!(%uuid, task_id = %pt.task_id, prover = %pt.prover_name, ?outcome, "proof verified");
     Ok(ok(serde_json::Value::Null))
 }
 

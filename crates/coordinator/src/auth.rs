@@ -209,10 +209,13 @@ pub fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
-/// The ZK version of a prover version string: its third dash-separated segment (the
-/// reference's "same ZK version" compares exactly this).
+/// The ZK version of a prover version string `vX.Y.Z-<git7>-<zk version>`: everything after
+/// the second dash. The reference compares only the third dash-separated segment, because its
+/// ZK version is `<zkvm commit7>-<stark backend commit7>` and the first part decides; ours is
+/// the assets manifest's `zk_version` (`openvm-<release>-<hash of the assets>`), which itself
+/// contains dashes, so the whole remainder is compared. `None` when there is no second dash.
 pub fn zk_version(version: &str) -> Option<&str> {
-    version.split('-').nth(2)
+    version.splitn(3, '-').nth(2).filter(|zk| !zk.is_empty())
 }
 
 /// Whether `version` (`vX.Y.Z-...`) is at least `min` (semver, `v` optional).
@@ -277,7 +280,13 @@ mod tests {
         assert!(!version_at_least("garbage", "v4.4.0"));
         assert_eq!(
             zk_version("v4.5.0-abcdef1-1234567-7654321"),
-            Some("1234567")
+            Some("1234567-7654321")
         );
+        assert_eq!(
+            zk_version("v0.1.0-abcdef1-openvm-2.0.2-0123456789abcdef"),
+            Some("openvm-2.0.2-0123456789abcdef")
+        );
+        assert_eq!(zk_version("v0.1.0-abcdef1"), None);
+        assert_eq!(zk_version("v0.1.0-abcdef1-"), None);
     }
 }

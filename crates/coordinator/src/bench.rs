@@ -1,6 +1,8 @@
-//! `coordinator_tool bench`: seeds pending chunk tasks, runs simulated provers doing
+//! `coordinator_tool bench`: seeds real one-block devnet chunks (blocks and compressed witnesses,
+//! of the fork the configured genesis schedule gives block 1), runs simulated provers doing
 //! get_task -> submit(status=error) over HTTP against an in-process API, prints throughput and
-//! get_task latency percentiles.
+//! get_task latency percentiles. Every get_task builds the real universal task (witness decode,
+//! native validation of the block, JSON), so the numbers include libzkp's cost per task.
 
 use std::{
     sync::Arc,
@@ -10,11 +12,13 @@ use std::{
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 
-use crate::{api, app_state, auth::LoginMessage, error::Envelope, Config};
+use crate::{api, app_state, auth::LoginMessage, error::Envelope, verifier::ForkKeys, Config};
 
 /// What a run measured.
 #[derive(Debug, Clone)]
 pub struct BenchReport {
+    /// Time spent building and storing the devnet chunks.
+    pub seeding: Duration,
     /// New assignments made.
     pub assignments: u64,
     /// Wall time of the proving phase.
@@ -25,19 +29,36 @@ pub struct BenchReport {
     pub p99: Duration,
 }
 
-/// Seeds `tasks` chunks into the configured database (which should be empty), serves the API on
-/// 127.0.0.1 and runs `provers` simulated provers until no task is left.
+/// Seeds `tasks` one-block chunks into the configured database (which should be empty), serves
+/// the API on 127.0.0.1 and runs `provers` simulated provers until no task is left.
 pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<BenchReport> {
     let db = crate::connect(&config).await?;
-    crate::tool::seed_chunks(&db, 0, tasks).await?;
+    let chain_id = config.l2.chain_id;
+    let state = app_state(config, db.clone())?;
+    let settings = rollproof_devnet::BlockSettings::default();
+    let fork = state
+        .schedule
+        .fork_at(1, settings.genesis_timestamp + settings.block_time)?;
+    let keys = state
+        .verifiers
+        .get(fork)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "the genesis schedule puts block 1 in {fork}, which has no configured verifier"
+            )
+        })?
+        .clone();
+    let seeding = Instant::now();
+    crate::seed::seed_devnet_chunks(&db, chain_id, fork, tasks).await?;
+    let seeding = seeding.elapsed();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/coordinator/v1", listener.local_addr()?);
-    let app = api::router(app_state(config, db), api::DEFAULT_BODY_LIMIT);
+    let app = api::router(state, api::DEFAULT_BODY_LIMIT);
     tokio::spawn(api::serve(listener, app, std::future::pending()));
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for i in 0..provers {
-        tokens.push(login(&http, &base, i).await?);
+        tokens.push(login(&http, &base, i, &keys).await?);
     }
     let started = Instant::now();
     let mut joins = Vec::new();
@@ -60,6 +81,7 @@ pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<Ben
             .unwrap_or_default()
     };
     Ok(BenchReport {
+        seeding,
         assignments: latencies.len() as u64,
         elapsed,
         p50: pct(0.50),
@@ -77,7 +99,12 @@ async fn call(
     Ok(req.send().await?.json().await?)
 }
 
-async fn login(http: &reqwest::Client, base: &str, i: u64) -> anyhow::Result<String> {
+async fn login(
+    http: &reqwest::Client,
+    base: &str,
+    i: u64,
+    keys: &ForkKeys,
+) -> anyhow::Result<String> {
     let mut seed = [0u8; 32];
     seed[0] = 2;
     seed[24..].copy_from_slice(&i.to_be_bytes());
@@ -94,11 +121,11 @@ async fn login(http: &reqwest::Client, base: &str, i: u64) -> anyhow::Result<Str
         .to_string();
     let message = LoginMessage {
         challenge: challenge.clone(),
-        prover_version: "v99.0.0-bench00-bench00-bench00".into(),
+        prover_version: format!("v99.0.0-bench00-{}", keys.zk_version),
         prover_name: format!("bench-{i}"),
         prover_provider_type: 1,
         prover_types: vec![1],
-        vks: vec!["galileov2".into()],
+        vks: vec![keys.vk_base64.clone()],
     };
     let (sig, recid) = key.sign_prehash_recoverable(&message.hash())?;
     let mut sig = sig.to_bytes().to_vec();

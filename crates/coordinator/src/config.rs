@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+use rollproof_libzkp::assets::AssetError;
+use rollproof_primitives::ForkSchedule;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -52,7 +54,8 @@ pub struct ProverManagerConfig {
 pub struct VerifierConfig {
     /// Provers older than this (semver) are refused at login.
     pub min_prover_version: String,
-    /// Verifier assets per fork.
+    /// Verifier assets per fork: the forks this coordinator hands out and verifies
+    /// (`coordinator_api` needs at least one).
     #[serde(default)]
     pub verifiers: Vec<ForkVerifierConfig>,
 }
@@ -60,7 +63,8 @@ pub struct VerifierConfig {
 /// One fork's verifier assets.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ForkVerifierConfig {
-    /// The assets directory.
+    /// The assets ROOT: the folder holding `<fork>/manifest.json` and `<fork>/chunk/vk.bin`
+    /// (what `prover assets build --out <root>` writes), not the fork's own folder.
     pub assets_path: String,
     /// The fork (any case).
     pub fork_name: String,
@@ -93,9 +97,13 @@ fn default_max_idle() -> u32 {
 pub struct L2Config {
     /// The L2 chain id.
     pub chain_id: u64,
-    /// The L2 node (used by libzkp to fetch witnesses).
+    /// The L2 node (unused by the coordinator: chunk witnesses come from the database).
     #[serde(default)]
     pub endpoint: Option<String>,
+    /// The chain's `genesis.json`: its `config` gives the fork schedule, from which a task's
+    /// fork is the fork of its first block. Required by `coordinator_api`.
+    #[serde(default)]
+    pub genesis_path: Option<String>,
 }
 
 /// `auth`.
@@ -128,6 +136,30 @@ pub enum ConfigError {
     Invalid {
         /// The JSON path, e.g. `prover_manager.session_attempts`.
         field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A fork's verifier assets cannot be loaded.
+    #[error(
+        "config field `prover_manager.verifier.verifiers[{index}].assets_path` = {path:?} \
+         (fork {fork}): {source}; it must be the assets root holding `{fork}/manifest.json` \
+         and `{fork}/chunk/vk.bin`, as `prover assets build --out <root>` writes them"
+    )]
+    Assets {
+        /// The position in `verifiers`.
+        index: usize,
+        /// The fork.
+        fork: String,
+        /// The configured path.
+        path: String,
+        /// Why loading failed.
+        source: AssetError,
+    },
+    /// `l2.genesis_path` cannot be read or is not a valid genesis.
+    #[error("config field `l2.genesis_path` = {path:?}: {reason}")]
+    Genesis {
+        /// The configured path.
+        path: String,
         /// What is wrong.
         reason: String,
     },
@@ -202,14 +234,25 @@ impl Config {
                 &format!("is not a semantic version: {e}"),
             );
         }
+        let mut seen = Vec::new();
         for v in &pm.verifier.verifiers {
-            if v.fork_name
-                .parse::<rollproof_primitives::ForkName>()
-                .is_err()
-            {
+            let Ok(fork) = v.fork_name.parse::<rollproof_primitives::ForkName>() else {
                 return invalid(
                     "prover_manager.verifier.verifiers[].fork_name",
                     &format!("names an unknown fork {:?}", v.fork_name),
+                );
+            };
+            if seen.contains(&fork) {
+                return invalid(
+                    "prover_manager.verifier.verifiers[].fork_name",
+                    &format!("names fork {fork} twice"),
+                );
+            }
+            seen.push(fork);
+            if v.assets_path.is_empty() {
+                return invalid(
+                    "prover_manager.verifier.verifiers[].assets_path",
+                    &format!("is empty (fork {fork})"),
                 );
             }
         }
@@ -232,6 +275,36 @@ impl Config {
             return invalid("auth.login_expire_duration_sec", "must be at least 1");
         }
         Ok(())
+    }
+}
+
+impl Config {
+    /// The fork schedule of `l2.genesis_path`, checked to be for `l2.chain_id`.
+    pub fn fork_schedule(&self) -> Result<ForkSchedule, ConfigError> {
+        let path = self
+            .l2
+            .genesis_path
+            .as_deref()
+            .ok_or(ConfigError::Invalid {
+                field: "l2.genesis_path",
+                reason: "is required: the genesis.json whose fork schedule gives each task's fork"
+                    .into(),
+            })?;
+        let genesis = |reason: String| ConfigError::Genesis {
+            path: path.to_string(),
+            reason,
+        };
+        let json = std::fs::read_to_string(path).map_err(|e| genesis(e.to_string()))?;
+        let schedule =
+            ForkSchedule::from_genesis_json(&json).map_err(|e| genesis(e.to_string()))?;
+        if schedule.chain_id() != self.l2.chain_id {
+            return Err(genesis(format!(
+                "its chainId {} is not l2.chain_id {}",
+                schedule.chain_id(),
+                self.l2.chain_id
+            )));
+        }
+        Ok(schedule)
     }
 }
 
@@ -310,5 +383,47 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("auth.secret"), "{err}");
+        let err = Config::from_json_with_env(
+            SAMPLE,
+            [(
+                "COORDINATOR_PROVER_MANAGER__VERIFIER__VERIFIERS".to_string(),
+                r#"[{"assets_path": "a", "fork_name": "galileo"},
+                    {"assets_path": "b", "fork_name": "Galileo"}]"#
+                    .to_string(),
+            )],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("twice"), "{err}");
+    }
+
+    #[test]
+    fn the_fork_schedule_comes_from_the_genesis_file() {
+        let mut c = Config::from_json_with_env(SAMPLE, []).unwrap();
+        let err = c.fork_schedule().unwrap_err();
+        assert!(err.to_string().contains("l2.genesis_path"), "{err}");
+        let dir = std::env::temp_dir().join(format!("rollproof-genesis-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("genesis.json");
+        c.l2.genesis_path = Some(path.display().to_string());
+        let err = c.fork_schedule().unwrap_err();
+        assert!(err.to_string().contains("l2.genesis_path"), "{err}");
+        std::fs::write(
+            &path,
+            r#"{"config": {"chainId": 1, "galileoBlock": 0, "galileoV2Time": 100}}"#,
+        )
+        .unwrap();
+        let err = c.fork_schedule().unwrap_err();
+        assert!(err.to_string().contains("l2.chain_id 534352"), "{err}");
+        std::fs::write(
+            &path,
+            r#"{"config": {"chainId": 534352, "galileoBlock": 0, "galileoV2Time": 100}}"#,
+        )
+        .unwrap();
+        let schedule = c.fork_schedule().unwrap();
+        assert_eq!(
+            schedule.fork_at(5, 100).unwrap(),
+            rollproof_primitives::ForkName::GalileoV2
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -8,15 +8,20 @@
 //! - [`auth`]: challenge and login JWTs, the login message's RLP and secp256k1 signature check,
 //!   version rules.
 //! - [`api`]: the axum router (`health`, `challenge`, `login`, `get_task`, `submit_proof`,
-//!   `/metrics`) over an [`api::AppState`]; assignment through `rollproof_db::tasks::claim`.
-//! - [`verifier`]: the [`verifier::ProofVerifier`] trait; the shipped [`verifier::NoVerifier`]
-//!   rejects every proof until libzkp exists.
+//!   `/metrics`) over an [`api::AppState`]; assignment through `rollproof_db::tasks::claim`
+//!   filtered to the prover's forks; only chunk tasks are handed out (no batch/bundle circuit
+//!   exists yet).
+//! - [`verifier`]: [`verifier::Verifiers`], the configured forks' chunk verifying keys (libzkp):
+//!   a prover's fork set at login, each task's `vk`, and proof verification.
+//! - [`task`]: the universal chunk task from the chunk's stored block witnesses
+//!   ([`task::build_chunk_task`], on the blocking pool).
 //! - [`cron`]: one pass of timeouts, exhausted tasks, readiness and challenge cleanup.
-//! - [`tool`]: the operator commands behind `coordinator_tool`; [`bench`]: its `bench`.
+//! - [`tool`]: the operator commands behind `coordinator_tool`; [`bench`]: its `bench`;
+//!   [`seed`]: synthetic and devnet rows for tests and the benchmark.
 //! - [`metrics`], [`error`] (the `{errcode, errmsg, data}` envelope and codes).
 //!
 //! Entry points: the binaries `coordinator_api`, `coordinator_cron`, `coordinator_tool`, thin
-//! over [`connect`], [`api::router`] and [`cron::run_once`].
+//! over [`connect`], [`app_state`], [`api::router`] and [`cron::run_once`].
 
 pub mod api;
 pub mod auth;
@@ -25,6 +30,8 @@ pub mod config;
 pub mod cron;
 pub mod error;
 pub mod metrics;
+pub mod seed;
+pub mod task;
 pub mod tool;
 pub mod verifier;
 
@@ -45,18 +52,8 @@ pub async fn connect(config: &Config) -> rollproof_db::Result<Db> {
     Ok(db)
 }
 
-/// The API state for `config` over `db`, with the default verifier ([`verifier::NoVerifier`]).
-pub fn app_state(config: Config, db: Db) -> Arc<api::AppState> {
-    let tokens = auth::Tokens::new(
-        &config.auth.secret,
-        config.auth.challenge_expire_duration_sec,
-        config.auth.login_expire_duration_sec,
-    );
-    Arc::new(api::AppState {
-        db,
-        config,
-        tokens,
-        verifier: Box::new(verifier::NoVerifier),
-        metrics: Default::default(),
-    })
+/// The API state for `config` over `db`: loads the configured forks' verifier assets and the
+/// genesis fork schedule (see [`api::AppState::new`]).
+pub fn app_state(config: Config, db: Db) -> Result<Arc<api::AppState>, config::ConfigError> {
+    api::AppState::new(config, db)
 }

@@ -9,6 +9,7 @@ use std::{
 };
 
 use rollproof_db::{stats, Db};
+use rollproof_primitives::{ProverTaskFailureType, TaskType};
 
 /// A monotonically increasing counter.
 #[derive(Debug, Default)]
@@ -79,6 +80,9 @@ pub struct Metrics {
     pub verifications_failed: Counter,
     /// Failures reported by provers.
     pub prover_failures: Counter,
+    /// Assignments released because their task could not be built (missing or invalid
+    /// witness, ...).
+    pub task_build_failures: Counter,
     /// Verification latency.
     pub verify_latency: Histogram,
     /// get_task latency for new assignments.
@@ -115,6 +119,11 @@ impl Metrics {
                 "failures reported by provers",
                 &self.prover_failures,
             ),
+            (
+                "coordinator_task_build_failures_total",
+                "assignments released because the task could not be built",
+                &self.task_build_failures,
+            ),
         ] {
             let _ = writeln!(
                 out,
@@ -144,6 +153,18 @@ impl Metrics {
                 "coordinator_prover_tasks{{type=\"{}\",status=\"{}\"}} {}",
                 c.task_type, c.status, c.count
             );
+        }
+        // Timeouts are recorded by coordinator_cron (another process): counted from the shared
+        // database, so every replica reports the same total.
+        let _ = writeln!(out, "# HELP coordinator_timeouts_total assignments timed out (by coordinator_cron), per task type\n# TYPE coordinator_timeouts_total counter");
+        let failures = stats::prover_task_failure_counts(db).await?;
+        for t in [TaskType::Chunk, TaskType::Batch, TaskType::Bundle] {
+            let n: u64 = failures
+                .iter()
+                .filter(|c| c.task_type == t && c.failure_type == ProverTaskFailureType::Timeout)
+                .map(|c| c.count)
+                .sum();
+            let _ = writeln!(out, "coordinator_timeouts_total{{type=\"{t}\"}} {n}");
         }
         let active = stats::active_provers(db).await?;
         let _ = writeln!(out, "# HELP coordinator_active_provers provers holding a task\n# TYPE coordinator_active_provers gauge\ncoordinator_active_provers {active}");

@@ -4,6 +4,7 @@ use std::io::Write;
 
 use alloy_primitives::B256;
 use rollproof_db::{block_list, stats, tasks, Db};
+use rollproof_primitives::ForkName;
 use rollproof_primitives::{ProvingStatus, TaskType};
 
 /// Prints counts per type and status, the oldest unassigned task per type and active provers.
@@ -78,42 +79,35 @@ pub async fn set_blocked(
     Ok(())
 }
 
-/// Inserts `n` pending chunk tasks with indexes `start..start+n` (synthetic rows for tests and
-/// the benchmark; the rollup's proposer writes real ones). Each chunk covers 10 blocks.
-pub async fn seed_chunks(db: &Db, start: u64, n: u64) -> anyhow::Result<()> {
-    for index in start..start + n {
-        rollproof_db::chunk::insert(db, &synthetic_chunk(index)).await?;
-    }
+/// `coordinator_tool verify`: checks a chunk proof file (wrapped-proof JSON) offline against the
+/// configured verifier of `fork`, and prints what it proves.
+pub fn verify_proof_file(
+    verifiers: &crate::verifier::Verifiers,
+    fork: ForkName,
+    path: &std::path::Path,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        verifiers.chunk_vk(fork).is_some(),
+        "no verifier configured for fork {fork} (prover_manager.verifier.verifiers)"
+    );
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("cannot read proof file {}: {e}", path.display()))?;
+    let metadata = verifiers
+        .verify_chunk_offline(fork, &bytes)
+        .map_err(|e| anyhow::anyhow!("{}: the proof does not verify: {e}", path.display()))?;
+    let info = &metadata.chunk_info;
+    writeln!(
+        out,
+        "{}: valid {fork} chunk proof of blocks {}..={} (chain {}), state root {} -> {}, \
+         public-input hash {}",
+        path.display(),
+        info.initial_block_number,
+        info.initial_block_number + info.block_ctxs.len() as u64 - 1,
+        info.chain_id,
+        info.prev_state_root,
+        info.post_state_root,
+        metadata.pi_hash()
+    )?;
     Ok(())
-}
-
-fn synthetic_hash(tag: u8, n: u64) -> B256 {
-    let mut b = [0u8; 32];
-    b[0] = tag;
-    b[24..].copy_from_slice(&n.to_be_bytes());
-    B256::from(b)
-}
-
-fn synthetic_chunk(index: u64) -> rollproof_db::chunk::ChunkData {
-    let first = 10 * index + 1;
-    rollproof_db::chunk::ChunkData {
-        index,
-        hash: synthetic_hash(10, index),
-        start_block_number: first,
-        start_block_hash: synthetic_hash(1, first),
-        end_block_number: first + 9,
-        end_block_hash: synthetic_hash(1, first + 9),
-        start_block_time: 1_700_000_000 + first,
-        total_l1_messages_popped_before: 0,
-        total_l1_messages_popped_in_chunk: 0,
-        parent_chunk_hash: synthetic_hash(10, index.wrapping_sub(1)),
-        state_root: synthetic_hash(3, first + 9),
-        parent_chunk_state_root: synthetic_hash(3, first.saturating_sub(1)),
-        withdraw_root: synthetic_hash(2, first + 9),
-        prev_l1_message_queue_hash: B256::ZERO,
-        post_l1_message_queue_hash: B256::ZERO,
-        codec_version: 10,
-        total_l2_tx_gas: 0,
-        total_l2_tx_num: 0,
-    }
 }

@@ -1,5 +1,6 @@
 //! Table `l2_block`: the L2 blocks the rollup ingested, each later tied to the chunk that
-//! contains it (`chunk_hash`).
+//! contains it (`chunk_hash`), and its witness for chunk tasks ([`set_witness`],
+//! [`witnesses_in_range`]; not part of [`StoredL2Block`], which stays small).
 
 use chrono::NaiveDateTime;
 use rollproof_primitives::B256;
@@ -198,6 +199,60 @@ pub async fn get_unchunked<'c>(ex: impl Executor<'c>, limit: u32) -> Result<Vec<
                  ORDER BY number LIMIT $1"
             ),
             args![limit],
+        )
+        .await
+}
+
+/// Stores the witness of block `number`: the rollup's compressed one-block chunk witness
+/// (`rollproof_libzkp::witness::compress_block_witness`); replaces an earlier one. Returns
+/// whether the block is stored (`false`: nothing written).
+pub async fn set_witness<'c>(ex: impl Executor<'c>, number: u64, witness: &[u8]) -> Result<bool> {
+    let mut h = ex.acquire().await?;
+    let n = h
+        .conn()
+        .execute(
+            "UPDATE l2_block SET witness = $2, updated_at = $3 \
+             WHERE number = $1 AND deleted_at IS NULL",
+            args![to_i64(number, "l2_block.number")?, witness, now()],
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// A stored block's witness, as [`witnesses_in_range`] returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockWitness {
+    /// The block number.
+    pub number: u64,
+    /// The stored witness bytes; `None` when the rollup has not stored one.
+    pub witness: Option<Vec<u8>>,
+}
+
+impl FromDbRow for BlockWitness {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        Ok(Self {
+            number: row.u64("number")?,
+            witness: row.opt_bytes("witness")?,
+        })
+    }
+}
+
+/// The witnesses of the stored blocks numbered `start..=end`, by number (a block that is not
+/// stored at all is absent from the list).
+pub async fn witnesses_in_range<'c>(
+    ex: impl Executor<'c>,
+    start: u64,
+    end: u64,
+) -> Result<Vec<BlockWitness>> {
+    let mut h = ex.acquire().await?;
+    h.conn()
+        .fetch_all(
+            "SELECT number, witness FROM l2_block WHERE number >= $1 AND number <= $2 \
+             AND deleted_at IS NULL ORDER BY number",
+            args![
+                to_i64(start, "l2_block.number")?,
+                to_i64(end, "l2_block.number")?
+            ],
         )
         .await
 }

@@ -48,6 +48,7 @@
 //!     max_end_block_number: None,
 //!     exclude_task_ids: vec![],
 //!     exclude_recent_failures: 2,
+//!     forks: None,
 //! };
 //! if let Some(assignment) = tasks::claim(&db, &request).await? {
 //!     // ... the prover proves, the coordinator verifies ...

@@ -1,7 +1,8 @@
 //! Counts for monitoring and `coordinator_tool status`: tasks per type and status, prover tasks
-//! per type and status, active provers, oldest waiting task.
+//! per type and status, prover-task failures per type and failure type, active provers, oldest
+//! waiting task.
 
-use rollproof_primitives::{ProverTaskStatus, ProvingStatus, TaskType};
+use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, ProvingStatus, TaskType};
 
 use crate::{
     conn::{args, DbRow, FromDbRow},
@@ -124,6 +125,44 @@ pub async fn prover_task_status_counts<'c>(
             Ok(ProverTaskStatusCount {
                 task_type: enum_value("task_type", r.task_type)?,
                 status: enum_value("proving_status", r.status)?,
+                count: r.count,
+            })
+        })
+        .collect()
+}
+
+/// How many live prover tasks of one type failed with one failure type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProverTaskFailureCount {
+    /// The kind of task.
+    pub task_type: TaskType,
+    /// Why the attempts failed.
+    pub failure_type: ProverTaskFailureType,
+    /// How many.
+    pub count: u64,
+}
+
+/// Live prover tasks per type and failure type (failures only: failure type undefined is
+/// left out), by type then failure type. Timeouts are recorded by `coordinator_cron`, so this
+/// (shared) count is how every API replica reports them.
+pub async fn prover_task_failure_counts<'c>(
+    ex: impl Executor<'c>,
+) -> Result<Vec<ProverTaskFailureCount>> {
+    let mut h = ex.acquire().await?;
+    let rows: Vec<Grouped> = h
+        .conn()
+        .fetch_all(
+            "SELECT task_type, failure_type AS status, COUNT(*) AS count FROM prover_task \
+             WHERE deleted_at IS NULL AND failure_type <> $1 GROUP BY task_type, failure_type \
+             ORDER BY task_type, failure_type",
+            args![ProverTaskFailureType::Undefined],
+        )
+        .await?;
+    rows.into_iter()
+        .map(|r| {
+            Ok(ProverTaskFailureCount {
+                task_type: enum_value("task_type", r.task_type)?,
+                failure_type: enum_value("failure_type", r.status)?,
                 count: r.count,
             })
         })

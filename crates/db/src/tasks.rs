@@ -16,7 +16,8 @@ use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
 use rollproof_primitives::{
-    ProofsReadyStatus, ProverTaskFailureType, ProverTaskStatus, ProvingStatus, TaskType, B256,
+    ForkActivation, ForkName, ForkSchedule, ProofsReadyStatus, ProverTaskFailureType,
+    ProverTaskStatus, ProvingStatus, TaskType, B256,
 };
 use uuid::Uuid;
 
@@ -49,6 +50,67 @@ pub struct ClaimRequest {
     /// Also skip the tasks of the prover's last `n` failed attempts of this type (the reference
     /// never hands a task back to a prover among its last 2 failures).
     pub exclude_recent_failures: u32,
+    /// Chunks only: hand out only chunks of these forks (`None`: any fork).
+    pub forks: Option<ForkFilter>,
+}
+
+/// Which forks' chunks a claim may take. A chunk's fork is the fork of its first block under the
+/// chain's schedule: the latest fork active at (`start_block_number`, `start_block_time`), as
+/// [`ForkSchedule::fork_at`] computes it. The filter is evaluated in SQL on those two columns of
+/// the chunk row (no fork is stored on the row), so a schedule change applies to every chunk at
+/// once; a chunk before every scheduled fork matches no filter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForkFilter {
+    /// The chain's fork schedule (from `genesis.json`).
+    pub schedule: ForkSchedule,
+    /// The forks whose chunks may be handed out (empty: none).
+    pub forks: Vec<ForkName>,
+}
+
+impl ForkFilter {
+    /// The SQL condition on `start_block_number` / `start_block_time`, with its parameters
+    /// numbered from `$first`.
+    fn condition(&self, first: usize) -> Result<(String, Vec<crate::conn::Arg>)> {
+        let mut args = Vec::new();
+        let active = |a: ForkActivation, args: &mut Vec<crate::conn::Arg>| -> Result<String> {
+            let mut parts = Vec::new();
+            if let Some(block) = a.block {
+                args.push(to_i64(block, "fork activation block")?.into_arg());
+                parts.push(format!("start_block_number >= ${}", first + args.len() - 1));
+            }
+            if let Some(time) = a.time {
+                args.push(to_i64(time, "fork activation time")?.into_arg());
+                parts.push(format!("start_block_time >= ${}", first + args.len() - 1));
+            }
+            Ok(if parts.is_empty() {
+                "1 = 0".to_string()
+            } else {
+                format!("({})", parts.join(" OR "))
+            })
+        };
+        let mut alternatives = Vec::new();
+        for &fork in &self.forks {
+            let activation = self.schedule.activation(fork);
+            if !activation.is_scheduled() {
+                continue;
+            }
+            let mut terms = vec![active(activation, &mut args)?];
+            // The latest active fork wins: no later scheduled fork may be active.
+            for later in ForkName::ALL.into_iter().filter(|&f| f > fork) {
+                let later = self.schedule.activation(later);
+                if later.is_scheduled() {
+                    terms.push(format!("NOT {}", active(later, &mut args)?));
+                }
+            }
+            alternatives.push(format!("({})", terms.join(" AND ")));
+        }
+        let sql = if alternatives.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("({})", alternatives.join(" OR "))
+        };
+        Ok((sql, args))
+    }
 }
 
 /// At most this many of a prover's assigned tasks are excluded from its claims (a prover holds
@@ -94,7 +156,8 @@ impl FromDbRow for Claimed {
 /// that is already assigned to other provers and still has room (`active_attempts <
 /// provers_per_session`), else the lowest-index unassigned one; in both cases with
 /// `total_attempts < session_attempts`, its children's proofs ready (batches, bundles), within
-/// the prover's height (chunks), not held by this prover already and not excluded. The task
+/// the prover's height and of its forks (chunks), not held by this prover already and not
+/// excluded. The task
 /// becomes assigned with both counters +1 and a prover task (status assigned) is inserted.
 /// `None`: nothing to hand out.
 ///
@@ -146,6 +209,20 @@ pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Opti
     if let (TaskType::Chunk, Some(height)) = (req.task_type, req.max_end_block_number) {
         conditions.push_str(&format!(" AND end_block_number <= ${}", args.len() + 1));
         args.push(to_i64(height, "chunk.end_block_number")?.into_arg());
+    }
+    if let Some(filter) = &req.forks {
+        if req.task_type != TaskType::Chunk {
+            return Err(Error::InvalidValue {
+                column: "ClaimRequest.forks",
+                reason: format!(
+                    "fork filters apply to chunks only, not {} tasks",
+                    req.task_type
+                ),
+            });
+        }
+        let (sql, fork_args) = filter.condition(args.len() + 1)?;
+        conditions.push_str(&format!(" AND {sql}"));
+        args.extend(fork_args);
     }
     if !excluded.is_empty() {
         conditions.push_str(&format!(

@@ -13,6 +13,8 @@
 //!   loaded from a [`VerifierConfig`] (`{circuits: [{fork_name, assets_path}]}`).
 //! - [`assets`]: per-fork asset folders (program, VM config, verifying key, `manifest.json`
 //!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_chunk_vk`].
+//! - [`witness`]: stored one-block witnesses (versioned encoding, zstd) and the chunk witness
+//!   assembled from them ([`witness::chunk_witness_from_blocks`]).
 //! - `testing` (feature `testing`): the suite's real chunk proofs, proven once and cached.
 //! - [`Error`]: one error type for building, executing and proving.
 //!
@@ -26,6 +28,7 @@ pub mod task;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod verifier;
+pub mod witness;
 
 pub use chunk::{ChunkExecution, ChunkProgram};
 pub use error::Error;

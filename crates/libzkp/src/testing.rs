@@ -1,4 +1,5 @@
-//! Test support (feature `testing`): the suite's real chunk proofs, made once and reused.
+//! Test support (feature `testing`): the suite's chunk assets and real chunk proofs, made once
+//! and reused.
 //!
 //! A real chunk proof costs minutes on a CPU, and several test binaries (libzkp, libzkp-c, the
 //! coordinator, the prover) need one. [`proven_chunk`] builds the chunk guest, writes its
@@ -6,7 +7,12 @@
 //! proof on disk keyed by the verifying key and the witness bytes. A later call with the same
 //! guest build and witness loads the proof instead of proving again, after checking that it
 //! still verifies. Nothing here fakes a proof: a cached file that does not verify is proven
-//! again. [`write_unloadable_assets`] makes assets that fail to load without any build.
+//! again.
+//!
+//! Tests that need a fork's verifying key but no proof (a coordinator's login, task and
+//! verification-failure paths) use [`chunk_assets`]: the guest build (cached by cargo) and its
+//! keys (generated once, then cached on disk keyed by the built program), no proving.
+//! [`write_unloadable_assets`] makes assets that fail to load without any build.
 
 use std::{
     path::{Path, PathBuf},
@@ -43,6 +49,35 @@ pub fn test_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(std::env::temp_dir)
         .join("rollproof-test")
+}
+
+/// The assets root (`<root>/<fork>/manifest.json` ...) of the current chunk guest built with
+/// `params`, for every fork of `forks`. Keys are generated only when no asset folder exists yet
+/// for this exact program (executable + VM config) and parameters; later calls only rebuild the
+/// guest (a cargo no-op when nothing changed) and check the cached folder against its manifest.
+pub fn chunk_assets(forks: &[ForkName], params: ProvingParams) -> Result<PathBuf, Error> {
+    let _one_at_a_time = PROVING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let toolchain = GuestToolchain::from_env()?;
+    let program = ChunkProgram::build(&toolchain, params)?;
+    let mut hasher = Sha256::new();
+    hasher.update(program.app().exe_bytes());
+    hasher.update(program.app().vm_config_toml()?.as_bytes());
+    hasher.update(params.log_stacked_height.to_be_bytes());
+    let id = alloy_primitives::hex::encode(&hasher.finalize()[..8]);
+    let root = test_dir().join(format!("assets-exe-{id}"));
+    for &fork in forks {
+        if crate::assets::load_chunk_vk(&root, fork).is_err() {
+            eprintln!(
+                "testing: writing {fork} chunk assets (key generation) under {}",
+                root.display()
+            );
+            write_assets(&root, fork, &program)
+                .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
+        }
+    }
+    Ok(root)
 }
 
 /// A real proof of `witness` by the current chunk guest (built with the project toolchain and

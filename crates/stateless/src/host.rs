@@ -16,7 +16,6 @@ use alloy_consensus::{
 use alloy_eips::eip7685::EMPTY_REQUESTS_HASH;
 use alloy_hardforks::EthereumHardforks;
 use alloy_primitives::{keccak256, Address, Bloom, Bytes, B256, U256};
-use alloy_rlp::Decodable;
 use alloy_trie::{
     proof::{ProofNodes, ProofRetainer},
     HashBuilder, Nibbles,
@@ -41,6 +40,9 @@ use crate::{
     validate::{validate_chunk, ChunkInput},
     witness::ExecutionWitness,
 };
+
+/// Re-exported from [`crate::witness`] (it needs no host state).
+pub use crate::witness::merge_witnesses;
 
 /// One account of the full state.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -567,36 +569,6 @@ pub fn self_check(
         });
     }
     Ok((generated, info))
-}
-
-/// Merges the witnesses of a chunk's consecutive blocks (each against its own pre-state) into
-/// one chunk witness: nodes and codes deduplicated, headers before `first_block` only.
-pub fn merge_witnesses<'a>(
-    first_block: u64,
-    witnesses: impl IntoIterator<Item = &'a ExecutionWitness>,
-) -> ExecutionWitness {
-    let mut state = BTreeSet::new();
-    let mut codes = BTreeSet::new();
-    let mut keys = BTreeSet::new();
-    let mut headers = BTreeMap::new();
-    for witness in witnesses {
-        state.extend(witness.state.iter().cloned());
-        codes.extend(witness.codes.iter().cloned());
-        keys.extend(witness.keys.iter().cloned());
-        for rlp in &witness.headers {
-            if let Ok(header) = Header::decode(&mut rlp.as_ref()) {
-                if header.number < first_block {
-                    headers.insert(header.number, rlp.clone());
-                }
-            }
-        }
-    }
-    ExecutionWitness {
-        state: state.into_iter().collect(),
-        codes: codes.into_iter().collect(),
-        keys: keys.into_iter().collect(),
-        headers: headers.into_values().collect(),
-    }
 }
 
 /// Fills a block template's body commitments (transactions and withdrawals roots, empty

@@ -30,9 +30,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = Config::load(&args.config)?;
     let db = connect(&config).await?;
+    let state = app_state(config, db)?;
     let listener = tokio::net::TcpListener::bind(&args.listen).await?;
     tracing::info!("listening on {}", listener.local_addr()?);
-    let app = api::router(app_state(config, db), args.body_limit);
+    let app = api::router(state, args.body_limit);
     api::serve(listener, app, async {
         let _ = tokio::signal::ctrl_c().await;
     })

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use alloy_primitives::B256;
 use clap::{Parser, Subcommand};
-use rollproof_coordinator::{connect, tool, Config};
-use rollproof_primitives::{ProvingStatus, TaskType};
+use rollproof_coordinator::{connect, tool, verifier::Verifiers, Config};
+use rollproof_primitives::{ForkName, ProvingStatus, TaskType};
 
 /// Operator commands: migrate, status, tasks, requeue, block-prover, unblock-prover, bench,
 /// verify.
@@ -59,8 +59,9 @@ enum Command {
         /// Compressed public key, hex.
         public_key: String,
     },
-    /// Benchmark: seed pending chunk tasks (use an empty database), serve the API in-process
-    /// and run simulated provers doing get_task -> submit(status=error) over HTTP.
+    /// Benchmark: seed real one-block devnet chunks with witnesses (use an empty database; the
+    /// config's genesis and verifiers decide the fork and vk), serve the API in-process and run
+    /// simulated provers doing get_task -> submit(status=error) over HTTP.
     Bench {
         /// Pending chunk tasks to seed.
         #[arg(long, default_value_t = 100_000)]
@@ -69,13 +70,14 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         provers: u64,
     },
-    /// Verify a proof file offline (needs libzkp, not available yet: always an error).
+    /// Verify a chunk proof file (wrapped-proof JSON) offline against the configured verifier
+    /// assets of a fork (`prover_manager.verifier.verifiers`); needs no database.
     Verify {
         /// The proof file.
         proof: PathBuf,
-        /// The fork.
-        #[arg(long)]
-        fork: String,
+        /// The fork (any case).
+        #[arg(long, value_parser = parse_fork)]
+        fork: ForkName,
     },
 }
 
@@ -88,6 +90,10 @@ fn parse_task_type(s: &str) -> Result<TaskType, String> {
     }
 }
 
+fn parse_fork(s: &str) -> Result<ForkName, String> {
+    s.parse::<ForkName>().map_err(|e| e.to_string())
+}
+
 fn parse_status(s: &str) -> Result<ProvingStatus, String> {
     let n: i64 = s
         .parse()
@@ -97,11 +103,16 @@ fn parse_status(s: &str) -> Result<ProvingStatus, String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_writer(std::io::stderr)
+        .init();
     let args = Args::parse();
-    if let Command::Verify { fork, .. } = &args.command {
-        anyhow::bail!("verify needs libzkp, which is not available yet (fork {fork})");
-    }
     let config = Config::load(&args.config)?;
+    if let Command::Verify { proof, fork } = &args.command {
+        let verifiers = Verifiers::load(&config.prover_manager.verifier)?;
+        return tool::verify_proof_file(&verifiers, *fork, proof, &mut std::io::stdout());
+    }
     let db = connect(&config).await?;
     let out = &mut std::io::stdout();
     match args.command {
@@ -124,8 +135,9 @@ async fn main() -> anyhow::Result<()> {
             let r = rollproof_coordinator::bench::run(config, tasks, provers).await?;
             let rate = r.assignments as f64 / r.elapsed.as_secs_f64();
             println!(
-                "{} assignments in {:.2?}: {rate:.0} assignments/s; get_task p50 {:.2?}, p99 {:.2?}",
-                r.assignments, r.elapsed, r.p50, r.p99
+                "seeded {} one-block chunks in {:.2?}; {} assignments in {:.2?}: {rate:.0} \
+                 assignments/s; get_task p50 {:.2?}, p99 {:.2?}",
+                tasks, r.seeding, r.assignments, r.elapsed, r.p50, r.p99
             );
         }
         Command::Verify { .. } => unreachable!("handled above"),

@@ -3,7 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rollproof_db::{batch, bundle, chunk, prover_task, stats, tasks, testing::TestDb};
-use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, ProvingStatus, TaskType};
+use rollproof_primitives::{
+    ForkActivation, ForkName, ForkSchedule, ProverTaskFailureType, ProverTaskStatus, ProvingStatus,
+    TaskType,
+};
 
 use crate::common::{self, backend_tests, claim, h, insert_chunks, prover, request};
 
@@ -163,5 +166,63 @@ backend_tests! {
             }
         }
         assert_eq!(stats::active_provers(db.db()).await.unwrap(), provers_with_tasks.len() as u64);
+    }
+
+    async fn claims_follow_the_fork_schedule(db: &TestDb) {
+        // Chunk i starts at block 10i+1, time 1_700_000_000 + 10i+1.
+        insert_chunks(db, 4).await;
+        let by_block = ForkSchedule::new(1, [
+            (ForkName::Galileo, ForkActivation::at_block(0)),
+            (ForkName::GalileoV2, ForkActivation::at_block(21)),
+        ]).unwrap();
+        // GalileoV2 by timestamp from chunk 3 on (no block activation).
+        let by_time = ForkSchedule::new(1, [
+            (ForkName::Galileo, ForkActivation::at_block(0)),
+            (ForkName::GalileoV2, ForkActivation::at_time(1_700_000_031)),
+        ]).unwrap();
+        // Galileo from block 11 on: chunk 0 has no fork and is never handed out.
+        let late = ForkSchedule::new(1, [(ForkName::Galileo, ForkActivation::at_block(11))]).unwrap();
+        let cases: [(&ForkSchedule, &[ForkName], &[u64]); 8] = [
+            (&by_block, &[ForkName::Galileo], &[0, 1]),
+            (&by_block, &[ForkName::GalileoV2], &[2, 3]),
+            (&by_block, &[ForkName::GalileoV2, ForkName::Galileo], &[0, 1, 2, 3]),
+            (&by_block, &[], &[]),
+            (&by_time, &[ForkName::Galileo], &[0, 1, 2]),
+            (&by_time, &[ForkName::GalileoV2], &[3]),
+            (&late, &[ForkName::Galileo], &[1, 2, 3]),
+            (&late, &[ForkName::GalileoV2], &[]),
+        ];
+        for (case, (schedule, forks, expected)) in cases.into_iter().enumerate() {
+            // The SQL filter agrees with ForkSchedule::fork_at on every chunk.
+            for i in 0..4 {
+                let c = common::chunk(i);
+                let fork = schedule.fork_at(c.start_block_number, c.start_block_time).ok();
+                assert_eq!(
+                    fork.is_some_and(|f| forks.contains(&f)),
+                    expected.contains(&i),
+                    "case {case}, chunk {i}"
+                );
+            }
+            let mut got = Vec::new();
+            for p in 0..10 {
+                let req = tasks::ClaimRequest {
+                    forks: Some(tasks::ForkFilter { schedule: schedule.clone(), forks: forks.to_vec() }),
+                    ..request(TaskType::Chunk, 100 * case + p, 1, 5)
+                };
+                let Some(a) = tasks::claim(db.db(), &req).await.unwrap() else { break };
+                got.push(a);
+            }
+            assert_eq!(got.iter().map(|a| a.index).collect::<Vec<_>>(), *expected, "case {case}");
+            // Put them back so the next case starts from the same four chunks.
+            for a in got {
+                tasks::requeue(db.db(), TaskType::Chunk, a.task_id).await.unwrap();
+            }
+        }
+        // A fork filter is for chunks only.
+        let req = tasks::ClaimRequest {
+            forks: Some(tasks::ForkFilter { schedule: by_block, forks: vec![ForkName::Galileo] }),
+            ..request(TaskType::Batch, 1, 1, 5)
+        };
+        assert!(tasks::claim(db.db(), &req).await.is_err());
     }
 }

@@ -138,6 +138,7 @@ pub fn request(task_type: TaskType, p: usize, per_session: u8, attempts: u8) -> 
         max_end_block_number: None,
         exclude_task_ids: vec![],
         exclude_recent_failures: 0,
+        forks: None,
     }
 }
 

@@ -73,6 +73,23 @@ backend_tests! {
             (TaskType::Chunk, ProverTaskStatus::ProofValid, 1),
             (TaskType::Chunk, ProverTaskStatus::ProofInvalid, 1),
         ]);
+        // Failures by type: the one prover-reported failure; then a timeout on the third task.
+        let failures = |counts: Vec<stats::ProverTaskFailureCount>| -> Vec<_> {
+            counts.iter().map(|c| (c.task_type, c.failure_type, c.count)).collect()
+        };
+        assert_eq!(
+            failures(stats::prover_task_failure_counts(db.db()).await.unwrap()),
+            vec![(TaskType::Chunk, ProverTaskFailureType::SubmitStatusNotOk, 1)]
+        );
+        let expired = tasks::expire_assigned(db.db(), TaskType::Chunk, std::time::Duration::ZERO, 5, 10).await.unwrap();
+        assert_eq!(expired.len(), 1);
+        assert_eq!(
+            failures(stats::prover_task_failure_counts(db.db()).await.unwrap()),
+            vec![
+                (TaskType::Chunk, ProverTaskFailureType::Timeout, 1),
+                (TaskType::Chunk, ProverTaskFailureType::SubmitStatusNotOk, 1),
+            ]
+        );
 
         let listed = tasks::list(db.db(), &tasks::TaskFilter {
             task_type: Some(TaskType::Chunk),

@@ -34,6 +34,31 @@ backend_tests! {
         assert_eq!(unchunked.len(), 15);
     }
 
+    async fn block_witnesses_are_stored_and_read_by_range(db: &TestDb) {
+        let blocks: Vec<_> = (1..=3).map(block).collect();
+        l2_block::insert_many(db.db(), &blocks).await.unwrap();
+        assert!(l2_block::set_witness(db.db(), 1, b"witness one").await.unwrap());
+        assert!(l2_block::set_witness(db.db(), 3, b"first").await.unwrap());
+        assert!(l2_block::set_witness(db.db(), 3, &[0, 255, 7]).await.unwrap(), "replaced");
+        assert!(!l2_block::set_witness(db.db(), 99, b"x").await.unwrap(), "no such block");
+        let got = l2_block::witnesses_in_range(db.db(), 1, 4).await.unwrap();
+        let expected = vec![
+            l2_block::BlockWitness { number: 1, witness: Some(b"witness one".to_vec()) },
+            l2_block::BlockWitness { number: 2, witness: None },
+            l2_block::BlockWitness { number: 3, witness: Some(vec![0, 255, 7]) },
+        ];
+        assert_eq!(got, expected);
+        // Inside a transaction, and the block rows themselves are unchanged.
+        let mut tx = db.begin().await.unwrap();
+        assert!(l2_block::set_witness(&mut tx, 2, b"two").await.unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(
+            l2_block::witnesses_in_range(db.db(), 2, 2).await.unwrap()[0].witness.as_deref(),
+            Some(&b"two"[..])
+        );
+        assert_eq!(l2_block::get_by_number(db.db(), 2).await.unwrap().unwrap().block, block(2));
+    }
+
     async fn chunks_batches_bundles_round_trip(db: &TestDb) {
         insert_chunks(db, 4).await;
         let c = chunk::get_by_hash(db.db(), h(10, 2)).await.unwrap().unwrap();
