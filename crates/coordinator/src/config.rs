@@ -152,8 +152,8 @@ pub enum ConfigError {
         fork: String,
         /// The configured path.
         path: String,
-        /// Why loading failed.
-        source: AssetError,
+        /// Why loading failed (boxed: asset errors are large).
+        source: Box<AssetError>,
     },
     /// `l2.genesis_path` cannot be read or is not a valid genesis.
     #[error("config field `l2.genesis_path` = {path:?}: {reason}")]

@@ -98,7 +98,7 @@ impl Verifiers {
                 index,
                 fork: fork.to_string(),
                 path: entry.assets_path.clone(),
-                source,
+                source: Box::new(source),
             };
             let manifest = AssetManifest::read(&root.join(fork.as_str()), fork).map_err(failed)?;
             let vk = load_chunk_vk(&root, fork).map_err(failed)?;

@@ -161,8 +161,11 @@ async fn auth_negatives(db: TestDb) {
 }
 
 async fn bad_bodies(db: TestDb) {
-    let server =
-        Server::start_with(app_state(config(&db.url()), (*db).clone()).unwrap(), 256 * 1024).await;
+    let server = Server::start_with(
+        app_state(config(&db.url()), (*db).clone()).unwrap(),
+        256 * 1024,
+    )
+    .await;
     seed(&db, 1).await;
     let mut p = Prover::new(3, &server.base);
     p.login().await;
@@ -498,7 +501,10 @@ async fn forged_proofs_are_verification_failures(db: TestDb) {
         // Garbage.
         ("not json at all".to_string(), "malformed proof"),
         // The right metadata and key, but STARK bytes that are no proof.
-        (forged(expected(&pt_of(&db, &tasks[1]).await), task_vk(&tasks[1])), "invalid proof"),
+        (
+            forged(expected(&pt_of(&db, &tasks[1]).await), task_vk(&tasks[1])),
+            "invalid proof",
+        ),
         // Another chunk's metadata (chunk 0's, for chunk 2).
         (forged(expected(&pt0), task_vk(&tasks[2])), "another chunk"),
         // The right metadata, but claiming another verifying key.

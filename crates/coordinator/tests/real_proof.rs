@@ -9,7 +9,7 @@ use alloy_primitives::B256;
 use common::{config_with, genesis, vk_base64, Prover, Server};
 use rollproof_coordinator::seed;
 use rollproof_db::{batch, chunk, testing::TestDb};
-use rollproof_devnet::{TxGenerator, TxKindGen};
+use rollproof_devnet::sample::one_transfer_chain;
 use rollproof_libzkp::{assets::AssetManifest, testing::proven_chunk, witness, UniversalTask};
 use rollproof_primitives::{
     ForkName, ProofsReadyStatus, ProverTaskFailureType, ProverTaskStatus, ProvingStatus,
@@ -21,11 +21,9 @@ use rollproof_primitives::{
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_real_chunk_proof_is_accepted_over_http() {
     let fork = ForkName::Galileo;
-    let mut generator = TxGenerator::new(common::CHAIN_ID, b"coordinator real proof", 1);
-    let mut chain = seed::devnet_chain(common::CHAIN_ID, fork, &generator);
-    chain
-        .build_block(vec![generator.next(TxKindGen::EthTransfer)])
-        .unwrap();
+    // The suite's sample chain: its chunk is the one every real-proof test shares, so the
+    // proof cached by the first of them is reused here.
+    let chain = one_transfer_chain();
     let mq = B256::repeat_byte(0x42);
     let stored = seed::devnet_block_witness(&chain, fork, 1).unwrap();
     let chunk_witness = witness::chunk_witness_from_blocks([(1, stored.as_slice())], mq).unwrap();

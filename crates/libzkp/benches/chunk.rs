@@ -74,9 +74,13 @@ fn synthetic(
 fn transfers(fork: ForkName, kind: TxKindGen, count: usize) -> ChunkWitness {
     synthetic(
         fork,
-        |g| match kind {
-            TxKindGen::Erc20Transfer => vec![g.deploy_erc20(U256::MAX >> 1)],
-            TxKindGen::EthTransfer => Vec::new(),
+        |g| {
+            // ERC-20 transfers need the token deployed first; the other kinds need nothing.
+            if matches!(kind, TxKindGen::Erc20Transfer) {
+                vec![g.deploy_erc20(U256::MAX >> 1)]
+            } else {
+                Vec::new()
+            }
         },
         |g| (0..count).map(|_| g.next(kind)).collect(),
     )

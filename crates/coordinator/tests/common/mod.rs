@@ -24,7 +24,7 @@ use rollproof_zkvm::ProvingParams;
 use serde_json::{json, Value};
 
 /// The test chain's id (`l2.chain_id` and the devnet chains').
-pub const CHAIN_ID: u64 = 534_352;
+pub const CHAIN_ID: u64 = rollproof_devnet::sample::SAMPLE_CHAIN_ID;
 
 /// The chunk assets of the current guest (default proving parameters) for both forks: built
 /// once per machine (guest build + key generation), then reused from the target dir.
