@@ -61,6 +61,16 @@ pub fn chunk_assets(forks: &[ForkName], params: ProvingParams) -> Result<PathBuf
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let toolchain = GuestToolchain::from_env()?;
     let program = ChunkProgram::build(&toolchain, params)?;
+    assets_of(&program, forks, params)
+}
+
+/// The cached asset folder of `program` for `forks`, written (with key generation) only where
+/// missing.
+fn assets_of(
+    program: &ChunkProgram,
+    forks: &[ForkName],
+    params: ProvingParams,
+) -> Result<PathBuf, Error> {
     let mut hasher = Sha256::new();
     hasher.update(program.app().exe_bytes());
     hasher.update(program.app().vm_config_toml()?.as_bytes());
@@ -73,7 +83,7 @@ pub fn chunk_assets(forks: &[ForkName], params: ProvingParams) -> Result<PathBuf
                 "testing: writing {fork} chunk assets (key generation) under {}",
                 root.display()
             );
-            write_assets(&root, fork, &program)
+            write_assets(&root, fork, program)
                 .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
         }
     }
@@ -82,36 +92,29 @@ pub fn chunk_assets(forks: &[ForkName], params: ProvingParams) -> Result<PathBuf
 
 /// A real proof of `witness` by the current chunk guest (built with the project toolchain and
 /// default proving parameters), reused from disk when this exact guest build already proved
-/// this exact witness. Logs to stderr what it does and how long proving took.
+/// this exact witness: then no key is generated at all (the verifying key comes from the
+/// cached assets). Logs to stderr what it does and how long proving took.
 pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
     let _one_at_a_time = PROVING
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     let toolchain = GuestToolchain::from_env()?;
-    let program = ChunkProgram::build(&toolchain, ProvingParams::default())?;
-    let vk = program.verifying_key()?;
-    let vk_bytes = vk.to_bytes();
+    let params = ProvingParams::default();
+    let program = ChunkProgram::build(&toolchain, params)?;
+    let assets = assets_of(&program, &[witness.fork], params)?;
+    let vk = crate::assets::load_chunk_vk(&assets, witness.fork)
+        .map_err(|e| Error::Task(format!("loading the test assets' key: {e}")))?;
 
     let mut hasher = Sha256::new();
-    hasher.update(&vk_bytes);
-    let vk_id = alloy_primitives::hex::encode(&hasher.clone().finalize()[..8]);
+    hasher.update(vk.to_bytes());
     hasher.update(witness.encode());
     let proof_id = alloy_primitives::hex::encode(&hasher.finalize()[..8]);
-
-    let root = test_dir();
-    let assets = root.join(format!("assets-{vk_id}"));
-    if !assets
-        .join(witness.fork.as_str())
-        .join(crate::assets::MANIFEST)
-        .exists()
-    {
-        write_assets(&assets, witness.fork, &program)
-            .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
-    }
     let mut verifier = ChunkVerifier::default();
     verifier.insert(witness.fork, vk);
 
-    let cached = root.join("proofs").join(format!("chunk-{proof_id}.json"));
+    let cached = test_dir()
+        .join("proofs")
+        .join(format!("chunk-{proof_id}.json"));
     if let Some(proof) = load_verified(&cached, &verifier, witness.fork) {
         eprintln!("testing: reusing the chunk proof {}", cached.display());
         return Ok(proven(assets, witness.fork, proof));
