@@ -125,8 +125,8 @@ impl GuestProgram {
             remaps.push((target.clone(), "/target"));
         }
         // Guests compile crates from the whole repository (stateless, primitives): map its root
-        // (`crates/circuits/<guest>/../../..`) so builds from different checkouts match.
-        if let Some(repo) = self.dir.ancestors().nth(3) {
+        // so builds from different checkouts match.
+        if let Some(repo) = checkout_root(&self.dir) {
             remaps.push((repo.to_path_buf(), "/rollproof"));
         }
         if let Some(cargo_home) = cargo_home() {
@@ -151,12 +151,17 @@ impl GuestProgram {
     }
 }
 
+/// The repository checkout a guest crate lives in (`crates/circuits/<guest>/../../..`).
+fn checkout_root(guest_dir: &Path) -> Option<&Path> {
+    guest_dir.ancestors().nth(3)
+}
+
 /// The guest target folder under a shared `CARGO_TARGET_DIR`: `openvm-guests-<checkout>`,
 /// keyed by the checkout the guest lives in. Host crates from several checkouts can share a
 /// target dir (cargo keys their artifacts by path), but a guest's ELF has one fixed path per
 /// target dir: two checkouts building into one folder would read each other's programs.
 fn guest_target_name(guest_dir: &Path) -> String {
-    let checkout = guest_dir.ancestors().nth(3).unwrap_or(guest_dir);
+    let checkout = checkout_root(guest_dir).unwrap_or(guest_dir);
     // FNV-1a: a stable, dependency-free name; not a security boundary.
     let hash = checkout
         .to_string_lossy()
