@@ -29,13 +29,18 @@ pub mod op {
     pub const SHA3: u8 = 0x20;
     pub const CALLER: u8 = 0x33;
     pub const CALLDATALOAD: u8 = 0x35;
+    pub const CALLDATASIZE: u8 = 0x36;
+    pub const CALLDATACOPY: u8 = 0x37;
     pub const CODECOPY: u8 = 0x39;
     pub const NUMBER: u8 = 0x43;
+    pub const POP: u8 = 0x50;
+    pub const MLOAD: u8 = 0x51;
     pub const MSTORE: u8 = 0x52;
     pub const SLOAD: u8 = 0x54;
     pub const SSTORE: u8 = 0x55;
     pub const JUMP: u8 = 0x56;
     pub const JUMPI: u8 = 0x57;
+    pub const GAS: u8 = 0x5a;
     pub const JUMPDEST: u8 = 0x5b;
     pub const DUP1: u8 = 0x80;
     pub const DUP2: u8 = 0x81;
@@ -43,6 +48,7 @@ pub mod op {
     pub const SWAP1: u8 = 0x90;
     pub const LOG3: u8 = 0xa3;
     pub const RETURN: u8 = 0xf3;
+    pub const STATICCALL: u8 = 0xfa;
     pub const REVERT: u8 = 0xfd;
 }
 

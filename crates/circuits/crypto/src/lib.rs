@@ -10,16 +10,19 @@
 //! - [`GuestCrypto`]: the stateless validator's [`Crypto`](rollproof_stateless::Crypto)
 //!   (header hashing and transaction sender recovery, EIP-2 low-s).
 //! - [`GuestPrecompiles`]: revm's precompile [`Crypto`](revm::precompile::Crypto) with
-//!   ecrecover and sha256 on the extensions; [`install`] registers it with revm.
+//!   ecrecover, sha256 and the bn254 precompiles (add, mul, pairing check; `bn254`) on the
+//!   extensions; [`install`] registers it with revm.
 //!
 //! A guest using this crate must call `openvm::init!()` (it includes the `openvm_init.rs` the
-//! SDK generates from the guest's `openvm.toml`, which sets up the moduli and the curve), list
-//! the keccak, sha2, modular and ecc extensions in that `openvm.toml` (see the chunk guest's),
-//! and call [`install`] before executing blocks.
+//! SDK generates from the guest's `openvm.toml`, which sets up the moduli and the curves), list
+//! the keccak, sha2, modular, fp2, ecc and pairing extensions in that `openvm.toml` (see the
+//! chunk guest's), and call [`install`] before executing blocks.
 #![no_std]
 
 extern crate alloc;
 
+mod bn254;
+mod hex;
 mod precompiles;
 pub mod secp256k1;
 mod stateless;

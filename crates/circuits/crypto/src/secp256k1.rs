@@ -17,32 +17,13 @@ use openvm_ecc_guest::{
 };
 use openvm_ecc_sw_macros::sw_declare;
 
+use crate::hex::{be_bytes, le_bytes};
+
 // `Secp256k1Coord`: the base field (point coordinates); `Secp256k1Scalar`: integers modulo
 // the group order n.
 moduli_declare! {
     Secp256k1Coord { modulus = "0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEFFFFFC2F" },
     Secp256k1Scalar { modulus = "0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141" },
-}
-
-/// 32 little-endian bytes from 64 big-endian hex digits, at compile time.
-const fn le_bytes(hex: &str) -> [u8; 32] {
-    const fn digit(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            b'A'..=b'F' => c - b'A' + 10,
-            _ => panic!("not a hex digit"),
-        }
-    }
-    let hex = hex.as_bytes();
-    assert!(hex.len() == 64);
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[31 - i] = digit(hex[2 * i]) << 4 | digit(hex[2 * i + 1]);
-        i += 1;
-    }
-    out
 }
 
 /// The curve's `b` in y² = x³ + b.
@@ -85,16 +66,8 @@ impl IntrinsicCurve for Secp256k1 {
 }
 
 /// n / 2 (big-endian): EIP-2 requires transaction signatures to have s <= n / 2.
-const HALF_ORDER_BE: [u8; 32] = {
-    let le = le_bytes("7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0");
-    let mut be = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        be[i] = le[31 - i];
-        i += 1;
-    }
-    be
-};
+const HALF_ORDER_BE: [u8; 32] =
+    be_bytes("7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0");
 
 /// Which signatures [`recover_address`] accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +110,9 @@ pub fn recover_address(
     if key.is_identity() {
         return None;
     }
+    // The VM does not keep field elements reduced: hash only the canonical coordinates.
+    key.x().assert_reduced();
+    key.y().assert_reduced();
     let mut uncompressed = [0u8; 64];
     uncompressed[..32].copy_from_slice(&key.x().to_be_bytes());
     uncompressed[32..].copy_from_slice(&key.y().to_be_bytes());
