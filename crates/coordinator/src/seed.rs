@@ -11,7 +11,7 @@ use std::ops::RangeInclusive;
 
 use alloy_primitives::{keccak256, B256, U256};
 use rollproof_db::{chunk::ChunkData, l2_block, Db};
-use rollproof_devnet::{genesis_state, BlockSettings, LocalChain, TxGenerator};
+use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator};
 use rollproof_libzkp::witness::compress_block_witness;
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{ChainSpec, ChunkWitness};
@@ -60,13 +60,11 @@ fn synthetic_chunk(index: u64) -> ChunkData {
 /// funded.
 pub fn devnet_chain(chain_id: u64, fork: ForkName, generator: &TxGenerator) -> LocalChain {
     let spec = ChainSpec::from_fork(chain_id, fork);
-    let settings = BlockSettings::default();
-    let state = genesis_state(
-        &spec,
-        settings.genesis_timestamp,
+    LocalChain::funded(
+        spec,
+        BlockSettings::default(),
         generator.allocation(U256::from(10u128.pow(24))),
-    );
-    LocalChain::new(spec, settings, state)
+    )
 }
 
 /// The `l2_block` rows of blocks `numbers` of `chain` (without witnesses).

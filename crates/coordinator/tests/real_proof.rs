@@ -9,21 +9,21 @@ use alloy_primitives::B256;
 use common::{config_with, genesis, vk_base64, Prover, Server};
 use rollproof_coordinator::seed;
 use rollproof_db::{batch, chunk, testing::TestDb};
-use rollproof_devnet::sample::one_transfer_chain;
+use rollproof_devnet::sample::sample_chain;
 use rollproof_libzkp::{assets::AssetManifest, testing::proven_chunk, witness, UniversalTask};
 use rollproof_primitives::{
     ForkName, ProofsReadyStatus, ProverTaskFailureType, ProverTaskStatus, ProvingStatus,
 };
 
-/// A one-transfer galileo block on the test chain, stored with its witness as chunk 0 of batch
-/// 0; the proof is made from the chunk witness assembled exactly as the coordinator assembles
-/// it, so the proof's public inputs are the task's.
+/// The sample galileo block (ERC-20 deploy, ETH and ERC-20 transfers), stored with its witness
+/// as chunk 0 of batch 0; the proof is made from the chunk witness assembled exactly as the
+/// coordinator assembles it, so the proof's public inputs are the task's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_real_chunk_proof_is_accepted_over_http() {
     let fork = ForkName::Galileo;
     // The suite's sample chain: its chunk is the one every real-proof test shares, so the
     // proof cached by the first of them is reused here.
-    let chain = one_transfer_chain();
+    let chain = sample_chain();
     let mq = B256::repeat_byte(0x42);
     let stored = seed::devnet_block_witness(&chain, fork, 1).unwrap();
     let chunk_witness = witness::chunk_witness_from_blocks([(1, stored.as_slice())], mq).unwrap();

@@ -9,7 +9,7 @@ use alloy_consensus::{
 };
 use alloy_eips::{eip1559::BaseFeeParams, eip4895::Withdrawals, eip7685::EMPTY_REQUESTS_HASH};
 use alloy_hardforks::EthereumHardforks;
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, U256};
 use rollproof_stateless::{
     host::{fill_body_roots, merge_witnesses, HostError, HostState},
     ChainSpec, ChunkInput, ExecutionWitness, EMPTY_ROOT_HASH,
@@ -62,6 +62,17 @@ pub struct LocalChain {
 }
 
 impl LocalChain {
+    /// A chain at its genesis block: `spec`'s genesis state (system contracts) with every
+    /// `(address, balance)` of `funded` (e.g. [`TxGenerator::allocation`](crate::TxGenerator::allocation)).
+    pub fn funded(
+        spec: ChainSpec,
+        settings: BlockSettings,
+        funded: impl IntoIterator<Item = (Address, U256)>,
+    ) -> Self {
+        let state = crate::genesis_state(&spec, settings.genesis_timestamp, funded);
+        Self::new(spec, settings, state)
+    }
+
     /// A chain at its genesis block over `state`.
     pub fn new(spec: ChainSpec, settings: BlockSettings, state: HostState) -> Self {
         let cancun = spec.blob_params_at(settings.genesis_timestamp).is_some();

@@ -4,7 +4,7 @@ use alloy_consensus::Transaction;
 use alloy_primitives::{Address, TxKind, U256};
 use rollproof_devnet::{
     erc20::{balance_slot, transfer_calldata},
-    genesis_state, BlockSettings, LocalChain, TxGenerator, TxKindGen, TxMix,
+    BlockSettings, LocalChain, TxGenerator, TxKindGen, TxMix,
 };
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{validate_chunk, ChainSpec, NativeCrypto};
@@ -14,13 +14,14 @@ const CHAIN_ID: u64 = 534_351;
 fn chain_on(fork: ForkName) -> (LocalChain, TxGenerator) {
     let generator = TxGenerator::new(CHAIN_ID, b"devnet test", 4);
     let spec = ChainSpec::from_fork(CHAIN_ID, fork);
-    let settings = BlockSettings::default();
-    let state = genesis_state(
-        &spec,
-        settings.genesis_timestamp,
-        generator.allocation(U256::from(10u128.pow(24))),
-    );
-    (LocalChain::new(spec, settings, state), generator)
+    (
+        LocalChain::funded(
+            spec,
+            BlockSettings::default(),
+            generator.allocation(U256::from(10u128.pow(24))),
+        ),
+        generator,
+    )
 }
 
 fn token_balance(chain: &LocalChain, token: Address, owner: Address) -> U256 {

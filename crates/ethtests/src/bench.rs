@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use alloy_consensus::{transaction::SignerRecoverable, Block, Header, TxEnvelope};
 use alloy_primitives::{B256, U256};
-use rollproof_devnet::{genesis_state, BlockSettings, LocalChain, TxGenerator, TxKindGen};
+use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{
     execute::execute_block, host::HostState, ChainSpec, ChunkInput, ChunkWitness, NativeCrypto,
@@ -185,12 +185,11 @@ pub fn synthetic_block(fork: ForkName, kind: TxKindGen, gas: u64) -> Result<Benc
         gas_limit: gas.max(30_000_000),
         ..BlockSettings::default()
     };
-    let state = genesis_state(
-        &spec,
-        settings.genesis_timestamp,
+    let mut chain = LocalChain::funded(
+        spec.clone(),
+        settings,
         generator.allocation(U256::from(10u128.pow(26))),
     );
-    let mut chain = LocalChain::new(spec.clone(), settings, state);
     chain
         .build_block(vec![generator.deploy_erc20(U256::MAX >> 1)])
         .map_err(|e| e.to_string())?;

@@ -141,13 +141,13 @@ pub fn wrapped_proof(proof_json: &str, metadata: &str, vk: &[u8]) -> Result<Stri
 #[cfg(test)]
 mod tests {
     use base64::{engine::general_purpose::STANDARD, Engine};
-    use rollproof_devnet::sample::one_transfer_chunk;
+    use rollproof_devnet::sample::sample_chunk;
     use rollproof_libzkp::{chunk_task, UniversalTask, VerifyError};
 
     use super::*;
 
     fn task_json() -> String {
-        serde_json::to_string(&ChunkTaskInput::new(&one_transfer_chunk())).unwrap()
+        serde_json::to_string(&ChunkTaskInput::new(&sample_chunk())).unwrap()
     }
 
     #[test]
@@ -208,7 +208,7 @@ mod tests {
 
     #[test]
     fn universal_task_builds_a_chunk_task() {
-        let witness = one_transfer_chunk();
+        let witness = sample_chunk();
         let output = universal_task(TaskKind::Chunk, &task_json(), "GALILEO", b"vk").unwrap();
         let expected = chunk_task(&witness, b"vk").unwrap();
         let task: UniversalTask = serde_json::from_str(&output.universal_task).unwrap();

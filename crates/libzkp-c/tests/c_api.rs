@@ -6,7 +6,7 @@
 mod common;
 
 use alloy_primitives::hex;
-use rollproof_devnet::sample::one_transfer_chunk;
+use rollproof_devnet::sample::sample_chunk;
 use rollproof_libzkp::{chunk_task, testing::write_unloadable_assets, ChunkTaskInput};
 use rollproof_primitives::ForkName;
 
@@ -16,7 +16,7 @@ use zkp::dump::DUMP_DIR_VAR;
 #[test]
 fn c_program_sees_every_refusal_and_builds_a_task() {
     let scratch = Scratch::new("negative");
-    let witness = one_transfer_chunk();
+    let witness = sample_chunk();
     let task = scratch.write(
         "task.json",
         serde_json::to_vec(&ChunkTaskInput::new(&witness)).unwrap(),

@@ -11,14 +11,14 @@
 mod common;
 
 use alloy_primitives::hex;
-use rollproof_devnet::sample::one_transfer_chunk;
+use rollproof_devnet::sample::sample_chunk;
 use rollproof_libzkp::{assets::CHUNK_VK, testing::proven_chunk, ChunkTaskInput};
 
 use common::{run_c_program, Scratch};
 
 #[test]
 fn real_chunk_proof_through_the_c_api() {
-    let witness = one_transfer_chunk();
+    let witness = sample_chunk();
     let proven = proven_chunk(&witness).expect("a real chunk proof (proves once, then cached)");
     let fork = proven.fork.as_str();
     let scratch = Scratch::new("real");

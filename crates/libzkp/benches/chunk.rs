@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::U256;
 use clap::Parser;
-use rollproof_devnet::{genesis_state, BlockSettings, LocalChain, TxGenerator, TxKindGen};
+use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
 use rollproof_libzkp::{ChunkProgram, ChunkVerifier};
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{ChainSpec, ChunkInput, ChunkWitness, NativeCrypto};
@@ -48,13 +48,11 @@ fn synthetic(
 ) -> ChunkWitness {
     let mut generator = TxGenerator::new(CHAIN_ID, b"chunk bench", 16);
     let spec = ChainSpec::from_fork(CHAIN_ID, fork);
-    let settings = BlockSettings::default();
-    let state = genesis_state(
-        &spec,
-        settings.genesis_timestamp,
+    let mut chain = LocalChain::funded(
+        spec,
+        BlockSettings::default(),
         generator.allocation(U256::from(10u128.pow(26))),
     );
-    let mut chain = LocalChain::new(spec, settings, state);
     let setup = setup(&mut generator);
     let first = if setup.is_empty() {
         1

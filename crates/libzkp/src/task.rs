@@ -156,13 +156,13 @@ mod base64_list {
 
 #[cfg(test)]
 mod tests {
-    use rollproof_devnet::sample::one_transfer_chunk;
+    use rollproof_devnet::sample::sample_chunk;
 
     use super::*;
 
     #[test]
     fn chunk_task_input_builds_the_universal_task() {
-        let witness = one_transfer_chunk();
+        let witness = sample_chunk();
         let input = ChunkTaskInput::new(&witness);
         let json = serde_json::to_vec(&input).unwrap();
         let parsed = ChunkTaskInput::from_json(&json).unwrap();
@@ -183,7 +183,7 @@ mod tests {
 
     #[test]
     fn chunk_task_input_refuses_bad_input() {
-        let input = ChunkTaskInput::new(&one_transfer_chunk());
+        let input = ChunkTaskInput::new(&sample_chunk());
         let task_error = |result: Result<ChunkTask, Error>| match result {
             Err(Error::Task(message)) => message,
             other => panic!("expected a task error, got {other:?}"),

@@ -243,3 +243,16 @@ pub fn merge_block_witnesses(
         },
     })
 }
+
+/// The human-readable JSON form of a chunk witness (what `prover dump` writes): chain id, fork,
+/// blocks as alloy's block objects with full transactions, the execution witness with the field
+/// names of `debug_executionWitness`. The guest never reads it: tasks and proofs carry the binary
+/// encoding ([`ChunkWitness::encode`]).
+pub fn witness_to_json(witness: &ChunkWitness) -> String {
+    serde_json::to_string_pretty(witness).expect("a chunk witness always serializes")
+}
+
+/// Parses [`witness_to_json`]'s output.
+pub fn witness_from_json(json: &str) -> Result<ChunkWitness, serde_json::Error> {
+    serde_json::from_str(json)
+}

@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use alloy_primitives::{keccak256, B256, U256};
-use rollproof_devnet::{genesis_state, BlockSettings, LocalChain, TxGenerator, TxKindGen};
+use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
 use rollproof_libzkp::{ChunkProgram, Error};
 use rollproof_primitives::{Domain, ForkName, PiVersion, PublicInputs};
 use rollproof_stateless::{ChainSpec, ChunkWitness, NativeCrypto};
@@ -25,13 +25,11 @@ fn program() -> &'static ChunkProgram {
 fn devnet_witness(fork: ForkName) -> (ChunkWitness, B256) {
     let mut generator = TxGenerator::new(CHAIN_ID, b"chunk guest", 3);
     let spec = ChainSpec::from_fork(CHAIN_ID, fork);
-    let settings = BlockSettings::default();
-    let state = genesis_state(
-        &spec,
-        settings.genesis_timestamp,
+    let mut chain = LocalChain::funded(
+        spec,
+        BlockSettings::default(),
         generator.allocation(U256::from(10u128.pow(24))),
     );
-    let mut chain = LocalChain::new(spec, settings, state);
     let mut first = vec![generator.deploy_erc20(U256::from(10u64.pow(18)))];
     first.extend((0..3).map(|_| generator.next(TxKindGen::EthTransfer)));
     chain.build_block(first).unwrap();
@@ -122,13 +120,11 @@ fn chain_with_contract(seed: &[u8], fork: ForkName, code: Vec<u8>) -> Precompile
 
     let mut generator = TxGenerator::new(CHAIN_ID, seed, 2);
     let spec = ChainSpec::from_fork(CHAIN_ID, fork);
-    let settings = BlockSettings::default();
-    let state = genesis_state(
-        &spec,
-        settings.genesis_timestamp,
+    let mut chain = LocalChain::funded(
+        spec,
+        BlockSettings::default(),
         generator.allocation(U256::from(10u128.pow(24))),
     );
-    let mut chain = LocalChain::new(spec, settings, state);
     let deployer_wallet = &mut generator.wallets[1];
     let contract = deployer_wallet.address.create(deployer_wallet.nonce);
     let deploy = deployer_wallet.sign(

@@ -1,9 +1,10 @@
-//! The suite's real chunk proof: a one-transfer devnet block proven by the chunk guest
-//! (app proof + aggregation), verified by libzkp; tampered proofs, another key, the wrong fork
-//! and a wrong public input are all rejected with their typed errors.
+//! The suite's real chunk proof: the sample devnet block (an ERC-20 deploy, ETH and ERC-20
+//! transfers) proven by the chunk guest (app proof + aggregation), verified by libzkp; tampered
+//! proofs, another key, the wrong fork and a wrong public input are all rejected with their
+//! typed errors.
 
 use alloy_primitives::B256;
-use rollproof_devnet::sample::one_transfer_chunk;
+use rollproof_devnet::sample::sample_chunk;
 use rollproof_libzkp::{assets::load_chunk_vk, testing::proven_chunk, ChunkVerifier, VerifyError};
 use rollproof_primitives::ForkName;
 
@@ -11,7 +12,7 @@ use rollproof_primitives::ForkName;
 /// `rollproof_libzkp::testing`), checked here against the fork's key from its assets.
 #[test]
 fn a_real_chunk_proof_verifies_and_forgeries_are_rejected() {
-    let proven = proven_chunk(&one_transfer_chunk()).unwrap();
+    let proven = proven_chunk(&sample_chunk()).unwrap();
     let proof = proven.proof;
     eprintln!(
         "chunk proof: {} bytes, {} gas",

@@ -3,7 +3,7 @@
 //! info; every inconsistency between the parts is refused with its typed error.
 
 use alloy_primitives::{B256, U256};
-use rollproof_devnet::{genesis_state, BlockSettings, LocalChain, TxGenerator, TxKindGen};
+use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
 use rollproof_libzkp::witness::{
     chunk_witness_from_blocks, compress_block_witness, decompress_block_witness,
     merge_block_witnesses, WitnessError,
@@ -17,13 +17,11 @@ const CHAIN_ID: u64 = 534_351;
 fn chain(fork: ForkName) -> LocalChain {
     let mut generator = TxGenerator::new(CHAIN_ID, b"stored witnesses", 3);
     let spec = ChainSpec::from_fork(CHAIN_ID, fork);
-    let settings = BlockSettings::default();
-    let state = genesis_state(
-        &spec,
-        settings.genesis_timestamp,
+    let mut chain = LocalChain::funded(
+        spec,
+        BlockSettings::default(),
         generator.allocation(U256::from(10u128.pow(24))),
     );
-    let mut chain = LocalChain::new(spec, settings, state);
     let mut first = vec![generator.deploy_erc20(U256::from(10u64.pow(18)))];
     first.extend((0..2).map(|_| generator.next(TxKindGen::EthTransfer)));
     chain.build_block(first).unwrap();
@@ -161,4 +159,29 @@ fn inconsistent_parts_are_refused() {
         chunk_witness_from_blocks(parts.iter().map(|(n, b)| (*n, b.as_slice())), B256::ZERO),
         Err(WitnessError::NotConsecutive { .. })
     ));
+}
+
+/// The JSON form (for people and `dump`) carries the whole witness: parsed back, it encodes to
+/// the same binary witness and validates to the same chunk info; malformed JSON is an error.
+#[test]
+fn the_json_form_round_trips_to_the_same_binary_witness() {
+    use rollproof_libzkp::witness::{witness_from_json, witness_to_json};
+
+    let fork = ForkName::GalileoV2;
+    let chain = chain(fork);
+    let witness = ChunkWitness {
+        chain_id: CHAIN_ID,
+        fork,
+        input: chain.chunk_input(1..=3),
+    };
+    let json = witness_to_json(&witness);
+    assert!(json.contains("\"fork\": \"galileov2\""), "{}", &json[..200]);
+    let parsed = witness_from_json(&json).unwrap();
+    assert_eq!(parsed.encode(), witness.encode());
+    assert_eq!(
+        parsed.validate(&NativeCrypto).unwrap(),
+        witness.validate(&NativeCrypto).unwrap()
+    );
+    assert!(witness_from_json(&json[..json.len() / 2]).is_err());
+    assert!(witness_from_json(&json.replace("galileov2", "nofork")).is_err());
 }

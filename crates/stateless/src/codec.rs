@@ -24,7 +24,9 @@ use crate::{
 pub const CHUNK_WITNESS_VERSION: u8 = 1;
 
 /// Everything needed to prove a chunk: the chain and fork it runs under, and the input.
+/// Feature `serde`: also (de)serializes, for the human-readable JSON form.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ChunkWitness {
     /// EIP-155 chain id.
     pub chain_id: u64,

@@ -35,6 +35,7 @@ use crate::{
 /// A chunk to validate: consecutive blocks, their witness, and what the public inputs need
 /// besides the blocks.
 #[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ChunkInput {
     /// Consecutive blocks, oldest first.
     pub blocks: Vec<Block<TxEnvelope>>,
