@@ -11,11 +11,13 @@ use axum::{
     routing::{get, post},
     Router,
 };
+pub use rollproof_coordinator_wire::{
+    GetTaskRequest, LoginRequest, SubmitProofRequest, TaskData, TokenData,
+};
 use rollproof_db::{block_list, challenge, prover_task::ProverIdentity, tasks, Db, Uuid};
 use rollproof_primitives::{
     ForkName, ForkSchedule, ProverTaskFailureType, ProverTaskStatus, SubmitProofStatus, TaskType,
 };
-use serde::{Deserialize, Serialize};
 
 use crate::{
     auth::{self, LoginClaims, LoginMessage, Tokens},
@@ -112,15 +114,6 @@ async fn health() -> Response {
     ok(serde_json::Value::Null)
 }
 
-/// `{time, token}` of challenge and login responses.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct TokenData {
-    /// Expiry (RFC 3339).
-    pub time: String,
-    /// The JWT.
-    pub token: String,
-}
-
 fn token_data(token: String, exp: u64) -> TokenData {
     let time = chrono::DateTime::from_timestamp(exp as i64, 0)
         .map(|t| t.to_rfc3339())
@@ -154,17 +147,6 @@ fn parse_body<T: serde::de::DeserializeOwned>(
         .map_err(|e| ApiError::new(BAD_PARAMETER, format!("parameter invalid: {e}")))
 }
 
-/// The `/login` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct LoginRequest {
-    /// The signed message.
-    pub message: LoginMessage,
-    /// Compressed secp256k1 public key, hex.
-    pub public_key: String,
-    /// 65-byte signature, hex.
-    pub signature: String,
-}
-
 async fn login(
     State(s): Shared,
     headers: HeaderMap,
@@ -180,7 +162,7 @@ async fn login(
             "message.challenge is not the bearer challenge",
         ));
     }
-    auth::verify_signature(&m.hash(), &req.public_key, &req.signature)?;
+    auth::verify_signature(&req)?;
     let min = &s.config.prover_manager.verifier.min_prover_version;
     if !auth::version_at_least(&m.prover_version, min) {
         return Err(ApiError::new(
@@ -257,32 +239,6 @@ fn prover_forks(verifiers: &Verifiers, m: &LoginMessage) -> Result<Vec<ForkName>
 
 fn login_claims(s: &AppState, headers: &HeaderMap) -> Result<LoginClaims, ApiError> {
     s.tokens.check_login(bearer(headers)?)
-}
-
-/// The `/get_task` body.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct GetTaskRequest {
-    /// Wanted task types (empty: all).
-    #[serde(default)]
-    pub task_types: Vec<u8>,
-    /// The prover's L2 height.
-    #[serde(default)]
-    pub prover_height: Option<u64>,
-}
-
-/// The `/get_task` response data.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct TaskData {
-    /// The assignment (prover task) id.
-    pub uuid: String,
-    /// The task's hash.
-    pub task_id: String,
-    /// 1 chunk, 2 batch, 3 bundle.
-    pub task_type: u8,
-    /// The task as a JSON string.
-    pub task_data: String,
-    /// The fork to prove it with.
-    pub hard_fork_name: String,
 }
 
 fn task_types(raw: &[u8]) -> Result<Vec<TaskType>, ApiError> {
@@ -459,28 +415,6 @@ fn task_data(uuid: Uuid, task_id: B256, task_type: TaskType, built: BuiltTask) -
         task_data: built.task_json,
         hard_fork_name: built.fork.as_str().to_string(),
     }
-}
-
-/// The `/submit_proof` body.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SubmitProofRequest {
-    /// The assignment id from get_task.
-    pub uuid: String,
-    /// The task's hash.
-    pub task_id: String,
-    /// The task type.
-    pub task_type: u8,
-    /// 0 ok, 1 error.
-    pub status: u8,
-    /// The proof (JSON string).
-    #[serde(default)]
-    pub proof: String,
-    /// 0 undefined, 1 panic, 2 no-panic.
-    #[serde(default)]
-    pub failure_type: u8,
-    /// What failed on the prover.
-    #[serde(default)]
-    pub failure_msg: String,
 }
 
 async fn submit_proof(

@@ -12,7 +12,9 @@ use std::{
 use k256::ecdsa::SigningKey;
 use serde_json::{json, Value};
 
-use crate::{api, app_state, auth::LoginMessage, error::Envelope, verifier::ForkKeys, Config};
+use rollproof_coordinator_wire::{sign_login, Envelope, LoginMessage};
+
+use crate::{api, app_state, verifier::ForkKeys, Config};
 
 /// What a run measured.
 #[derive(Debug, Clone)]
@@ -127,11 +129,7 @@ async fn login(
         prover_types: vec![1],
         vks: vec![keys.vk_base64.clone()],
     };
-    let (sig, recid) = key.sign_prehash_recoverable(&message.hash())?;
-    let mut sig = sig.to_bytes().to_vec();
-    sig.push(recid.to_byte());
-    let body = json!({"message": message, "public_key": hex::encode(key.verifying_key().to_sec1_bytes()),
-        "signature": hex::encode(sig)});
+    let body = serde_json::to_value(sign_login(message, &key))?;
     let e = call(http, format!("{base}/login"), &challenge, body).await?;
     anyhow::ensure!(e.errcode == 0, "login failed: {}", e.errmsg);
     Ok(e.data["token"].as_str().unwrap_or_default().to_string())

@@ -181,13 +181,7 @@ impl Config {
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
         let mut value: Value = serde_json::from_str(json)?;
-        for (key, raw) in env {
-            let Some(path) = key.strip_prefix(ENV_PREFIX) else {
-                continue;
-            };
-            let parsed = serde_json::from_str(&raw).unwrap_or(Value::String(raw));
-            set_path(&mut value, &path.to_lowercase(), parsed);
-        }
+        rollproof_coordinator_wire::apply_env_overrides(&mut value, ENV_PREFIX, env);
         let config: Self = serde_json::from_value(value)?;
         config.validate()?;
         Ok(config)
@@ -305,23 +299,6 @@ impl Config {
             )));
         }
         Ok(schedule)
-    }
-}
-
-/// Sets `a__b__c` in a JSON object tree, creating objects on the way.
-fn set_path(value: &mut Value, path: &str, new: Value) {
-    let mut cur = value;
-    let parts: Vec<&str> = path.split("__").collect();
-    for (i, part) in parts.iter().enumerate() {
-        if !cur.is_object() {
-            *cur = Value::Object(Default::default());
-        }
-        let obj = cur.as_object_mut().expect("object");
-        if i + 1 == parts.len() {
-            obj.insert((*part).to_string(), new);
-            return;
-        }
-        cur = obj.entry((*part).to_string()).or_insert(Value::Null);
     }
 }
 

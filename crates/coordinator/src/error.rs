@@ -4,36 +4,13 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
-/// Success.
-pub const OK: i32 = 0;
-/// Internal error.
-pub const INTERNAL: i32 = 500;
-/// Bad request parameter (body, signature, version, fork...).
-pub const BAD_PARAMETER: i32 = 20001;
-/// get_task failed.
-pub const GET_TASK_FAILURE: i32 = 20002;
-/// submit_proof failed.
-pub const PROOF_FAILURE: i32 = 20003;
-/// No task available.
-pub const NO_TASK: i32 = 20004;
-/// Bad or missing JWT.
-pub const JWT_ERROR: i32 = 50000;
-/// Expired JWT: log in again.
-pub const JWT_EXPIRED: i32 = 50001;
-
-/// The body of every response (HTTP 200 even for business errors).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Envelope {
-    /// One of the codes above.
-    pub errcode: i32,
-    /// Empty on success.
-    pub errmsg: String,
-    /// The payload (null on error).
-    pub data: Value,
-}
+pub use rollproof_coordinator_wire::{
+    Envelope, BAD_PARAMETER, GET_TASK_FAILURE, INTERNAL, JWT_ERROR, JWT_EXPIRED, NO_TASK, OK,
+    PROOF_FAILURE,
+};
 
 /// A business error: code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -243,10 +243,10 @@ impl Prover {
             prover_types: vec![1],
             vks: vks.to_vec(),
         };
-        let (sig, recid) = signer.sign_prehash_recoverable(&message.hash()).unwrap();
-        let mut sig = sig.to_bytes().to_vec();
-        sig.push(recid.to_byte());
-        json!({"message": message, "public_key": self.public_key(), "signature": hex::encode(sig)})
+        // Signed by `signer`, presented under this prover's key (forgery tests pass another).
+        let mut request = rollproof_coordinator_wire::sign_login(message, signer);
+        request.public_key = self.public_key();
+        serde_json::to_value(request).unwrap()
     }
 
     pub async fn login_with(&self, bearer: &str, body: &Value) -> Envelope {
