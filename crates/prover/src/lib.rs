@@ -1,6 +1,34 @@
-//! rollproof's prover. Today: building the per-fork circuit assets
-//! ([`assets_cmd::build_assets`]); the service mode, `handle` and `dump` follow (prover issue).
+//! rollproof's prover: the `prover` binary (`prover --help`) over these modules.
 //!
-//! Entry point: the `prover` binary (`prover --help`).
+//! - [`config`]: `config.json` in the reference's shape, with `PROVER_…` overrides;
+//! - [`key`]: the secp256k1 identity in `keys_dir` (created on first start, mode 0600);
+//! - [`client`]: the coordinator client (signed login, get_task, submit_proof, retries);
+//! - [`store`]: the in-flight task of each worker, kept across crashes and restarts;
+//! - [`circuits`]: per-fork circuits from the assets, proving a task and checking the proof;
+//! - [`service`]: the service loop (resume or get a task, prove, submit);
+//! - [`metrics`]: `/health` and `/metrics`;
+//! - [`assets_cmd`]: `prover assets build`.
 
 pub mod assets_cmd;
+pub mod circuits;
+pub mod client;
+pub mod config;
+pub mod key;
+pub mod metrics;
+pub mod service;
+pub mod store;
+
+/// `vX.Y.Z-<git commit>`: this build, without the ZK version of its assets.
+pub fn build_version() -> String {
+    format!(
+        "v{}-{}",
+        env!("CARGO_PKG_VERSION"),
+        env!("ROLLPROOF_GIT_COMMIT")
+    )
+}
+
+/// `vX.Y.Z-<git commit>-<zk version>`: the version string the prover logs in with and puts
+/// into its proofs (the coordinator compares everything after the second dash).
+pub fn prover_version(zk_version: &str) -> String {
+    format!("{}-{zk_version}", build_version())
+}
