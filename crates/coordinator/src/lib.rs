@@ -17,7 +17,8 @@
 //!   ([`task::build_chunk_task`], on the blocking pool).
 //! - [`cron`]: one pass of timeouts, exhausted tasks, readiness and challenge cleanup.
 //! - [`tool`]: the operator commands behind `coordinator_tool`; [`bench`]: its `bench`;
-//!   [`seed`]: synthetic and devnet rows for tests and the benchmark.
+//!   [`seed`]: synthetic and devnet rows for tests and the benchmark; [`testing`] (feature
+//!   `testing`): an in-process server, configs and a genesis file for tests.
 //! - [`metrics`], [`error`] (the `{errcode, errmsg, data}` envelope and codes).
 //!
 //! Entry points: the binaries `coordinator_api`, `coordinator_cron`, `coordinator_tool`, thin
@@ -32,6 +33,8 @@ pub mod error;
 pub mod metrics;
 pub mod seed;
 pub mod task;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod tool;
 pub mod verifier;
 

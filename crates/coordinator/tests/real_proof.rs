@@ -45,27 +45,7 @@ async fn a_real_chunk_proof_is_accepted_over_http() {
         let c = seed::store_devnet_chunk(&db, &chain, fork, 0, 1..=1, mq)
             .await
             .unwrap();
-        let b = batch::BatchData {
-            index: 0,
-            hash: B256::repeat_byte(0xba),
-            start_chunk_index: 0,
-            start_chunk_hash: c.hash,
-            end_chunk_index: 0,
-            end_chunk_hash: c.hash,
-            parent_batch_hash: B256::ZERO,
-            state_root: c.state_root,
-            withdraw_root: c.withdraw_root,
-            batch_header: vec![0; 8],
-            data_hash: B256::ZERO,
-            blob_data_proof: None,
-            blob_size: 0,
-            blob_bytes: None,
-            challenge_digest: B256::ZERO,
-            codec_version: c.codec_version,
-            prev_l1_message_queue_hash: mq,
-            post_l1_message_queue_hash: mq,
-        };
-        batch::insert(&*db, &b).await.unwrap();
+        let b = rollproof_coordinator::testing::store_batch_of(&db, &c).await;
 
         let mut p = Prover::new(90, &server.base);
         p.vks = vec![vk_base64(&proven.assets, fork)];

@@ -1,30 +1,23 @@
 //! Shared fixtures of the coordinator's HTTP tests: configs with real verifier assets and a
 //! genesis file, an in-process server on 127.0.0.1:0, and a prover client that signs its login.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::{
     path::{Path, PathBuf},
-    sync::{Arc, OnceLock},
+    sync::OnceLock,
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
 use k256::ecdsa::SigningKey;
-use rollproof_coordinator::{
-    api::{self, AppState},
-    app_state,
-    auth::LoginMessage,
-    config::Config,
-    error::Envelope,
-};
+use rollproof_coordinator::{auth::LoginMessage, config::Config, error::Envelope};
 use rollproof_db::{prover_task, Db, Uuid};
 use rollproof_libzkp::assets::{load_chunk_vk, AssetManifest};
 use rollproof_primitives::ForkName;
 use rollproof_zkvm::ProvingParams;
 use serde_json::{json, Value};
 
-/// The test chain's id (`l2.chain_id` and the devnet chains').
-pub const CHAIN_ID: u64 = rollproof_devnet::sample::SAMPLE_CHAIN_ID;
+pub use rollproof_coordinator::testing::{config_with, genesis, Server, CHAIN_ID};
 
 /// The chunk assets of the current guest (default proving parameters) for both forks: built
 /// once per machine (guest build + key generation), then reused from the target dir.
@@ -72,42 +65,6 @@ pub fn version() -> String {
     )
 }
 
-/// Writes a genesis.json with these activation blocks and returns its path.
-pub fn genesis(galileo_block: u64, galileo_v2_block: Option<u64>) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rollproof-coordinator-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!(
-        "genesis-{galileo_block}-{}.json",
-        galileo_v2_block.map_or("none".into(), |b| b.to_string())
-    ));
-    let mut config = json!({"chainId": CHAIN_ID, "galileoBlock": galileo_block});
-    if let Some(b) = galileo_v2_block {
-        config["galileoV2Block"] = json!(b);
-    }
-    std::fs::write(&path, json!({"config": config, "alloc": {}}).to_string()).unwrap();
-    path
-}
-
-/// A config over `dsn` verifying `verifiers` (assets root, fork), with the fork schedule of
-/// `genesis_path`.
-pub fn config_with(dsn: &str, verifiers: &[(&Path, ForkName)], genesis_path: &Path) -> Config {
-    let verifiers: Vec<Value> = verifiers
-        .iter()
-        .map(|(root, fork)| json!({"assets_path": root, "fork_name": fork.as_str()}))
-        .collect();
-    let json = json!({
-        "prover_manager": {"provers_per_session": 1, "session_attempts": 3,
-            "chunk_collection_time_sec": 3600, "batch_collection_time_sec": 3600,
-            "bundle_collection_time_sec": 3600,
-            "verifier": {"min_prover_version": "v4.4.0", "verifiers": verifiers}},
-        "db": {"driver_name": "postgres", "dsn": dsn, "maxOpenNum": 20, "maxIdleNum": 2},
-        "l2": {"chain_id": CHAIN_ID, "genesis_path": genesis_path},
-        "auth": {"secret": "test-secret-0123456789", "challenge_expire_duration_sec": 10,
-            "login_expire_duration_sec": 3600}
-    });
-    Config::from_json_with_env(&json.to_string(), []).unwrap()
-}
-
 /// The default config: both forks from [`assets`], every block galileoV2.
 pub fn config(dsn: &str) -> Config {
     config_with(
@@ -118,49 +75,6 @@ pub fn config(dsn: &str) -> Config {
         ],
         &genesis(0, Some(0)),
     )
-}
-
-/// The API on 127.0.0.1:0 in this process.
-pub struct Server {
-    pub base: String,
-    pub state: Arc<AppState>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    handle: tokio::task::JoinHandle<()>,
-}
-
-impl Server {
-    pub async fn start_with(state: Arc<AppState>, body_limit: usize) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = api::router(state.clone(), body_limit);
-        let handle = tokio::spawn(async move {
-            api::serve(listener, app, async {
-                let _ = rx.await;
-            })
-            .await
-            .unwrap();
-        });
-        Self {
-            base,
-            state,
-            stop: Some(tx),
-            handle,
-        }
-    }
-
-    pub async fn start(db: &Db, config: Config) -> Self {
-        Self::start_with(
-            app_state(config, db.clone()).unwrap(),
-            api::DEFAULT_BODY_LIMIT,
-        )
-        .await
-    }
-
-    pub async fn stop(mut self) {
-        let _ = self.stop.take().unwrap().send(());
-        self.handle.await.unwrap();
-    }
 }
 
 /// A prover client.
