@@ -15,6 +15,9 @@ pub struct Metrics {
     by_type: Mutex<BTreeMap<u8, TypeCounters>>,
 }
 
+/// A metric's name, help text, and how to read its value from the counters.
+type Series = (&'static str, &'static str, fn(&TypeCounters) -> f64);
+
 #[derive(Clone, Copy, Debug, Default)]
 struct TypeCounters {
     proven: u64,
@@ -45,7 +48,7 @@ impl Metrics {
     pub fn render(&self) -> String {
         let map = self.by_type.lock().expect("metrics lock").clone();
         let mut out = String::new();
-        let series: [(&str, &str, fn(&TypeCounters) -> f64); 3] = [
+        let series: [Series; 3] = [
             ("prover_proofs_total", "Proofs made and submitted.", |c| {
                 c.proven as f64
             }),
