@@ -202,7 +202,7 @@ fn spawn_prover(config: &Path, log: &Path) -> Child {
             "--poll-interval-sec",
             "1",
         ])
-        .env("RUST_LOG", "info")
+        .env("RUST_LOG", "warn,rollproof_prover=info")
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
