@@ -20,6 +20,17 @@ pub fn apply_env_overrides(
     }
 }
 
+/// Parses a JSON config, applies the `prefix` overrides of `env` and deserializes it.
+pub fn parse_with_env_overrides<T: serde::de::DeserializeOwned>(
+    json: &str,
+    prefix: &str,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<T, serde_json::Error> {
+    let mut value: Value = serde_json::from_str(json)?;
+    apply_env_overrides(&mut value, prefix, env);
+    serde_json::from_value(value)
+}
+
 /// Sets `a__b__c` in a JSON object tree, creating objects on the way.
 fn set_path(value: &mut Value, path: &str, new: Value) {
     let mut cur = value;

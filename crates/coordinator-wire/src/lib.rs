@@ -11,7 +11,7 @@ mod env;
 mod login;
 mod messages;
 
-pub use env::apply_env_overrides;
+pub use env::{apply_env_overrides, parse_with_env_overrides};
 pub use login::{sign_login, LoginMessage, LoginRequest};
 pub use messages::{
     Envelope, GetTaskRequest, SubmitProofRequest, TaskData, TokenData, BAD_PARAMETER,

@@ -11,7 +11,6 @@ use std::path::Path;
 use rollproof_libzkp::assets::AssetError;
 use rollproof_primitives::ForkSchedule;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// The prefix of environment overrides.
 pub const ENV_PREFIX: &str = "COORDINATOR_";
@@ -180,9 +179,8 @@ impl Config {
         json: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut value: Value = serde_json::from_str(json)?;
-        rollproof_coordinator_wire::apply_env_overrides(&mut value, ENV_PREFIX, env);
-        let config: Self = serde_json::from_value(value)?;
+        let config: Self =
+            rollproof_coordinator_wire::parse_with_env_overrides(json, ENV_PREFIX, env)?;
         config.validate()?;
         Ok(config)
     }

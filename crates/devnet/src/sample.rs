@@ -44,3 +44,34 @@ pub fn sample_chunk() -> ChunkWitness {
         input,
     }
 }
+
+/// A funded chain of `fork` (wallets from `seed`) with up to three blocks of `n` transactions
+/// each kind: 1 = an ERC-20 deploy and `n` ETH transfers, 2 = `n` ERC-20 transfers, 3 = `n` ETH
+/// transfers; the first `blocks` (1 to 3) are built.
+pub fn token_chain(
+    chain_id: u64,
+    fork: ForkName,
+    seed: &[u8],
+    n: usize,
+    blocks: usize,
+) -> LocalChain {
+    let mut generator = TxGenerator::new(chain_id, seed, 3);
+    let spec = ChainSpec::from_fork(chain_id, fork);
+    let mut chain = LocalChain::funded(
+        spec,
+        BlockSettings::default(),
+        generator.allocation(U256::from(10u128.pow(24))),
+    );
+    let mut first = vec![generator.deploy_erc20(U256::from(10u64.pow(18)))];
+    first.extend((0..n).map(|_| generator.next(TxKindGen::EthTransfer)));
+    let mut kinds = [TxKindGen::Erc20Transfer, TxKindGen::EthTransfer].into_iter();
+    let mut txs = first;
+    for _ in 0..blocks.clamp(1, 3) {
+        chain
+            .build_block(txs)
+            .expect("the token chain's blocks are valid");
+        let kind = kinds.next().unwrap_or(TxKindGen::EthTransfer);
+        txs = (0..n).map(|_| generator.next(kind)).collect();
+    }
+    chain
+}

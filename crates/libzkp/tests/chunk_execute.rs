@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 
 use alloy_primitives::{keccak256, B256, U256};
-use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
+use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator};
 use rollproof_libzkp::{ChunkProgram, Error};
 use rollproof_primitives::{Domain, ForkName, PiVersion, PublicInputs};
 use rollproof_stateless::{ChainSpec, ChunkWitness, NativeCrypto};
@@ -23,20 +23,7 @@ fn program() -> &'static ChunkProgram {
 
 /// Blocks: 1 = ERC-20 deploy + ETH transfers, 2 = ERC-20 transfers.
 fn devnet_witness(fork: ForkName) -> (ChunkWitness, B256) {
-    let mut generator = TxGenerator::new(CHAIN_ID, b"chunk guest", 3);
-    let spec = ChainSpec::from_fork(CHAIN_ID, fork);
-    let mut chain = LocalChain::funded(
-        spec,
-        BlockSettings::default(),
-        generator.allocation(U256::from(10u128.pow(24))),
-    );
-    let mut first = vec![generator.deploy_erc20(U256::from(10u64.pow(18)))];
-    first.extend((0..3).map(|_| generator.next(TxKindGen::EthTransfer)));
-    chain.build_block(first).unwrap();
-    let transfers = (0..3)
-        .map(|_| generator.next(TxKindGen::Erc20Transfer))
-        .collect();
-    chain.build_block(transfers).unwrap();
+    let chain = rollproof_devnet::sample::token_chain(CHAIN_ID, fork, b"chunk guest", 3, 2);
     let mut input = chain.chunk_input(1..=2);
     input.prev_msg_queue_hash = B256::repeat_byte(0x42);
     let witness = ChunkWitness {

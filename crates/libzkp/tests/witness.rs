@@ -3,37 +3,19 @@
 //! info; every inconsistency between the parts is refused with its typed error.
 
 use alloy_primitives::{B256, U256};
-use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
+use rollproof_devnet::LocalChain;
 use rollproof_libzkp::witness::{
     chunk_witness_from_blocks, compress_block_witness, decompress_block_witness,
     merge_block_witnesses, WitnessError,
 };
 use rollproof_primitives::ForkName;
-use rollproof_stateless::{ChainSpec, ChunkWitness, NativeCrypto};
+use rollproof_stateless::{ChunkWitness, NativeCrypto};
 
 const CHAIN_ID: u64 = 534_351;
 
 /// Three blocks: an ERC-20 deploy with ETH transfers, then ERC-20 transfers, then ETH transfers.
 fn chain(fork: ForkName) -> LocalChain {
-    let mut generator = TxGenerator::new(CHAIN_ID, b"stored witnesses", 3);
-    let spec = ChainSpec::from_fork(CHAIN_ID, fork);
-    let mut chain = LocalChain::funded(
-        spec,
-        BlockSettings::default(),
-        generator.allocation(U256::from(10u128.pow(24))),
-    );
-    let mut first = vec![generator.deploy_erc20(U256::from(10u64.pow(18)))];
-    first.extend((0..2).map(|_| generator.next(TxKindGen::EthTransfer)));
-    chain.build_block(first).unwrap();
-    let erc20 = (0..2)
-        .map(|_| generator.next(TxKindGen::Erc20Transfer))
-        .collect();
-    chain.build_block(erc20).unwrap();
-    let eth = (0..2)
-        .map(|_| generator.next(TxKindGen::EthTransfer))
-        .collect();
-    chain.build_block(eth).unwrap();
-    chain
+    rollproof_devnet::sample::token_chain(CHAIN_ID, fork, b"stored witnesses", 2, 3)
 }
 
 fn block_witness(chain: &LocalChain, fork: ForkName, number: u64) -> ChunkWitness {

@@ -151,9 +151,8 @@ impl Config {
         json: &str,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut value: serde_json::Value = serde_json::from_str(json)?;
-        rollproof_coordinator_wire::apply_env_overrides(&mut value, ENV_PREFIX, env);
-        let config: Self = serde_json::from_value(value)?;
+        let config: Self =
+            rollproof_coordinator_wire::parse_with_env_overrides(json, ENV_PREFIX, env)?;
         config.validate()?;
         Ok(config)
     }
