@@ -3,8 +3,8 @@
 //! aggregated proving time, peak memory, proof size and verification time per chunk size.
 //!
 //! ```sh
-//! cargo bench -p rollproof-libzkp --bench chunk                 # cycles, ~5 min
-//! cargo bench -p rollproof-libzkp --bench chunk -- --prove 1,8  # + proofs of 1 and 8 transfers
+//! cargo bench --workspace --bench chunk --profile dev                 # cycles, ~10 min
+//! cargo bench --workspace --bench chunk --profile dev -- --prove 1,8  # + proofs of 1 and 8 transfers
 //! ```
 
 use std::time::{Duration, Instant};
