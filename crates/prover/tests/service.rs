@@ -43,13 +43,18 @@ fn coordinator_config(
     config
 }
 
-/// The chunk assets of the current guest for both forks (built once per machine, cached).
+/// The chunk assets of the current guest for both forks (built once per machine and cached;
+/// looked up once per test process).
 fn assets() -> PathBuf {
-    rollproof_libzkp::testing::chunk_assets(
-        &[ForkName::Galileo, ForkName::GalileoV2],
-        ProvingParams::default(),
-    )
-    .expect("chunk assets (guest toolchain: source scripts/env.sh)")
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        rollproof_libzkp::testing::chunk_assets(
+            &[ForkName::Galileo, ForkName::GalileoV2],
+            ProvingParams::default(),
+        )
+        .expect("chunk assets (guest toolchain: source scripts/env.sh)")
+    })
+    .clone()
 }
 
 /// A prover config in `dir` for the coordinator at `base`, with circuits for `forks`.
