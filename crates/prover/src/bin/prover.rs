@@ -73,7 +73,9 @@ enum AssetsCommand {
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            // OpenVM logs every AIR of a key generation at info: keep those out by default.
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,openvm_stark_backend::keygen=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();
