@@ -8,6 +8,10 @@
 #                          prefix of the OpenVM guest toolchain installed by
 #                          scripts/install-guest-toolchain.sh (default: $ROLLPROOF_CACHE/guest-toolchain).
 #   OPENVM_RUST_TOOLCHAIN  the rustup name the guest toolchain is linked under (default: rollproof-guest).
+#   ROLLPROOF_CIRCUITS_DIR the guest programs: always this checkout's crates/circuits. Host
+#                          artifacts in a shared CARGO_TARGET_DIR may come from another checkout
+#                          (cargo reuses them when the sources match), and the path compiled into
+#                          them would then build that checkout's guests.
 
 if [ -z "${ROLLPROOF_CACHE:-}" ]; then
     if mkdir -p /var/cache/rollproof 2>/dev/null && [ -w /var/cache/rollproof ]; then
@@ -20,6 +24,8 @@ export ROLLPROOF_CACHE
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROLLPROOF_CACHE/target}"
 export ROLLPROOF_GUEST_TOOLCHAIN_DIR="${ROLLPROOF_GUEST_TOOLCHAIN_DIR:-$ROLLPROOF_CACHE/guest-toolchain}"
 export OPENVM_RUST_TOOLCHAIN="${OPENVM_RUST_TOOLCHAIN:-rollproof-guest}"
+ROLLPROOF_CIRCUITS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/crates/circuits"
+export ROLLPROOF_CIRCUITS_DIR
 # rustup and cargo live here on a machine set up by rustup's installer.
 case ":$PATH:" in
     *":$HOME/.cargo/bin:"*) ;;
