@@ -62,16 +62,20 @@ pub fn token_chain(
         BlockSettings::default(),
         generator.allocation(U256::from(10u128.pow(24))),
     );
-    let mut first = vec![generator.deploy_erc20(U256::from(10u64.pow(18)))];
-    first.extend((0..n).map(|_| generator.next(TxKindGen::EthTransfer)));
-    let mut kinds = [TxKindGen::Erc20Transfer, TxKindGen::EthTransfer].into_iter();
-    let mut txs = first;
-    for _ in 0..blocks.clamp(1, 3) {
+    let kinds = [
+        TxKindGen::EthTransfer,
+        TxKindGen::Erc20Transfer,
+        TxKindGen::EthTransfer,
+    ];
+    for (number, kind) in (1..).zip(kinds).take(blocks.clamp(1, 3)) {
+        let mut txs = Vec::new();
+        if number == 1 {
+            txs.push(generator.deploy_erc20(U256::from(10u64.pow(18))));
+        }
+        txs.extend((0..n).map(|_| generator.next(kind)));
         chain
             .build_block(txs)
             .expect("the token chain's blocks are valid");
-        let kind = kinds.next().unwrap_or(TxKindGen::EthTransfer);
-        txs = (0..n).map(|_| generator.next(kind)).collect();
     }
     chain
 }

@@ -93,53 +93,49 @@ impl Service {
             let started = Instant::now();
             let outcome = self.prove(&task).await;
             let elapsed = started.elapsed();
-            let (request, panic) = match outcome {
+            let (status, proof, failure, message) = match outcome {
                 Outcome::Proven(proof) => {
                     tracing::info!(worker, task_id = %task.task_id, secs = elapsed.as_secs_f64(), "proven");
                     self.metrics.proven(task.task_type, elapsed);
                     (
-                        submission(
-                            &task,
-                            SubmitProofStatus::Ok,
-                            proof,
-                            SubmitFailureType::Undefined,
-                            "",
-                        ),
-                        None,
+                        SubmitProofStatus::Ok,
+                        proof,
+                        SubmitFailureType::Undefined,
+                        String::new(),
                     )
                 }
                 Outcome::Failed(e) => {
                     tracing::warn!(worker, task_id = %task.task_id, "proving failed: {e}");
                     self.metrics.failed(task.task_type);
-                    let message = e.to_string();
                     (
-                        submission(
-                            &task,
-                            SubmitProofStatus::Error,
-                            String::new(),
-                            SubmitFailureType::NoPanic,
-                            &message,
-                        ),
-                        None,
+                        SubmitProofStatus::Error,
+                        String::new(),
+                        SubmitFailureType::NoPanic,
+                        e.to_string(),
                     )
                 }
                 Outcome::Panicked(message) => {
                     tracing::error!(worker, task_id = %task.task_id, "proving panicked: {message}");
                     self.metrics.failed(task.task_type);
                     (
-                        submission(
-                            &task,
-                            SubmitProofStatus::Error,
-                            String::new(),
-                            SubmitFailureType::Panic,
-                            &message,
-                        ),
-                        Some(message),
+                        SubmitProofStatus::Error,
+                        String::new(),
+                        SubmitFailureType::Panic,
+                        message,
                     )
                 }
             };
+            let request = SubmitProofRequest {
+                uuid: task.uuid.clone(),
+                task_id: task.task_id.clone(),
+                task_type: task.task_type,
+                status: status.as_u8(),
+                proof,
+                failure_type: failure.as_u8(),
+                failure_msg: message.clone(),
+            };
             self.submit(worker, &request).await;
-            if let Some(message) = panic {
+            if failure == SubmitFailureType::Panic {
                 anyhow::bail!(
                     "worker {worker}: proving task {} panicked: {message}",
                     task.task_id
@@ -187,24 +183,6 @@ impl Service {
         if let Err(e) = self.store.remove(worker) {
             tracing::error!(worker, "cannot clear the stored task: {e}");
         }
-    }
-}
-
-fn submission(
-    task: &TaskData,
-    status: SubmitProofStatus,
-    proof: String,
-    failure: SubmitFailureType,
-    message: &str,
-) -> SubmitProofRequest {
-    SubmitProofRequest {
-        uuid: task.uuid.clone(),
-        task_id: task.task_id.clone(),
-        task_type: task.task_type,
-        status: status.as_u8(),
-        proof,
-        failure_type: failure.as_u8(),
-        failure_msg: message.to_string(),
     }
 }
 
