@@ -49,6 +49,11 @@ pub struct GetTaskRequest {
     /// The prover's L2 height.
     #[serde(default)]
     pub prover_height: Option<u64>,
+    /// rollproof extension: only this task (its hash), for `prover handle`. Absent in the
+    /// original protocol; a coordinator that ignores it may hand out any task, so the prover
+    /// checks the answer's `task_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_id: Option<String>,
 }
 
 /// The `/get_task` response data.

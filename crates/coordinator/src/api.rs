@@ -287,6 +287,18 @@ async fn get_task(
              not exist yet)",
         ));
     }
+    let only_task_id = req
+        .task_id
+        .as_deref()
+        .map(|id| {
+            id.parse::<B256>().map_err(|_| {
+                ApiError::new(
+                    BAD_PARAMETER,
+                    format!("task_id {id:?} is not a 32-byte hex hash"),
+                )
+            })
+        })
+        .transpose()?;
     let forks = token_forks(&s, &claims);
     if forks.is_empty() {
         return Err(ApiError::new(
@@ -323,6 +335,7 @@ async fn get_task(
             session_attempts: pm.session_attempts,
             max_end_block_number: req.prover_height,
             exclude_task_ids: vec![],
+            only_task_id,
             exclude_recent_failures: 2,
             forks: Some(tasks::ForkFilter {
                 schedule: s.schedule.clone(),

@@ -197,9 +197,18 @@ pub async fn store_devnet_chunk(
     Ok(chunk)
 }
 
-/// Seeds `n` one-block chunks (indexes `0..n`, blocks `1..=n`) of a fresh devnet chain of `fork`
-/// with empty blocks: real blocks and witnesses, so every task builds and validates. Blocks are
-/// stored 500 per transaction.
+/// How many distinct devnet blocks [`seed_devnet_chunks`] builds at most; chunks beyond that
+/// reuse them in turn (building and witnessing a block is what makes seeding slow).
+pub const SEED_DISTINCT_BLOCKS: u64 = 128;
+
+/// Chunk rows inserted per transaction by [`seed_devnet_chunks`].
+const CHUNKS_PER_TRANSACTION: u64 = 1_000;
+
+/// Seeds `n` one-block chunks (indexes `0..n`) over empty blocks of a fresh devnet chain of
+/// `fork`: real blocks and witnesses, so every task builds and validates. Chunk `i` covers
+/// block `i % SEED_DISTINCT_BLOCKS + 1` (so for `n <= SEED_DISTINCT_BLOCKS`, chunk `i` covers
+/// block `i + 1`); its hash is still unique. Blocks are stored 500 per transaction, chunks
+/// [`CHUNKS_PER_TRANSACTION`] per transaction.
 pub async fn seed_devnet_chunks(
     db: &Db,
     chain_id: u64,
@@ -208,19 +217,27 @@ pub async fn seed_devnet_chunks(
 ) -> anyhow::Result<LocalChain> {
     let generator = TxGenerator::new(chain_id, b"coordinator seed", 1);
     let mut chain = devnet_chain(chain_id, fork, &generator);
-    for _ in 0..n {
+    let distinct = n.min(SEED_DISTINCT_BLOCKS);
+    for _ in 0..distinct {
         chain.build_block(Vec::new())?;
     }
     let mut first = 1;
-    while first <= n {
-        let last = (first + 499).min(n);
+    while first <= distinct {
+        let last = (first + 499).min(distinct);
         store_devnet_blocks(db, &chain, fork, first..=last).await?;
         first = last + 1;
     }
-    for index in 0..n {
-        let number = index + 1;
-        let chunk = devnet_chunk(&chain, fork, index, number..=number, B256::ZERO);
-        rollproof_db::chunk::insert(db, &chunk).await?;
+    let mut start = 0;
+    while start < n {
+        let end = (start + CHUNKS_PER_TRANSACTION).min(n);
+        let mut tx = db.begin().await?;
+        for index in start..end {
+            let number = index % SEED_DISTINCT_BLOCKS + 1;
+            let chunk = devnet_chunk(&chain, fork, index, number..=number, B256::ZERO);
+            rollproof_db::chunk::insert(&mut tx, &chunk).await?;
+        }
+        tx.commit().await?;
+        start = end;
     }
     Ok(chain)
 }

@@ -6,7 +6,7 @@
 //! fails startup with an error naming the entry. The loaded keys decide three things:
 //!
 //! - a prover's fork set at login: the forks whose verifying key (base64 of
-//!   [`ChunkVerifier::vk_bytes`], as the reference's `vks`) the prover names;
+//!   id, [`ChunkVerifier::vk_id`], as the reference's `vks`) the prover names;
 //! - the `vk` of each chunk task handed out;
 //! - whether a submitted chunk proof is accepted ([`Verifiers::verify_chunk`]): it must verify
 //!   against the fork's key and reveal exactly the public-input hash the task was built with.
@@ -32,7 +32,7 @@ use crate::config::{ConfigError, VerifierConfig};
 pub struct ForkKeys {
     /// The fork.
     pub fork: ForkName,
-    /// The chunk verifying key, base64 (what provers list in `vks`).
+    /// The id of the chunk verifying key, base64 (what provers list in `vks`).
     pub vk_base64: String,
     /// The ZK version of the fork's assets (`manifest.json`).
     pub zk_version: String,
@@ -103,10 +103,10 @@ impl Verifiers {
             let manifest = AssetManifest::read(&root.join(fork.as_str()), fork).map_err(failed)?;
             let vk = load_chunk_vk(&root, fork).map_err(failed)?;
             chunk.insert(fork, vk);
-            let vk_bytes = chunk.vk_bytes(fork).expect("just inserted");
+            let vk_id = chunk.vk_id(fork).expect("just inserted");
             forks.push(ForkKeys {
                 fork,
-                vk_base64: STANDARD.encode(vk_bytes),
+                vk_base64: STANDARD.encode(vk_id),
                 zk_version: manifest.zk_version,
                 assets_path: root,
             });
@@ -125,9 +125,9 @@ impl Verifiers {
         self.forks.iter().find(|f| f.fork == fork)
     }
 
-    /// The chunk verifying key bytes of `fork`, if configured (a chunk task's `vk`).
+    /// The id of `fork`'s chunk verifying key, if configured (a chunk task's `vk`).
     pub fn chunk_vk(&self, fork: ForkName) -> Option<&[u8]> {
-        self.chunk.vk_bytes(fork)
+        self.chunk.vk_id(fork)
     }
 
     /// The configured forks of ZK version `zk_version` whose verifying key is among `vks`

@@ -382,9 +382,9 @@ async fn real_tasks_and_missing_witnesses(db: TestDb) {
     assert_eq!(task.fork_name, fork);
     assert_eq!(
         task.vk,
-        rollproof_libzkp::assets::load_chunk_vk(assets(), fork)
-            .unwrap()
-            .to_bytes()
+        rollproof_libzkp::verifier::vk_id(
+            &rollproof_libzkp::assets::load_chunk_vk(assets(), fork).unwrap()
+        )
     );
     assert_eq!(task.identifier, "1-2");
     assert!(task.aggregated_proofs.is_empty());
@@ -594,9 +594,9 @@ async fn fork_routing(db: TestDb) {
     let task: UniversalTask = serde_json::from_str(t.data["task_data"].as_str().unwrap()).unwrap();
     assert_eq!(
         task.vk,
-        rollproof_libzkp::assets::load_chunk_vk(galileo, ForkName::Galileo)
-            .unwrap()
-            .to_bytes()
+        rollproof_libzkp::verifier::vk_id(
+            &rollproof_libzkp::assets::load_chunk_vk(galileo, ForkName::Galileo).unwrap()
+        )
     );
 
     // Another galileo-only prover: the galileoV2 chunk is unassigned, yet not for it.

@@ -47,6 +47,7 @@
 //!     session_attempts: 5,
 //!     max_end_block_number: None,
 //!     exclude_task_ids: vec![],
+//!     only_task_id: None,
 //!     exclude_recent_failures: 2,
 //!     forks: None,
 //! };

@@ -8,7 +8,7 @@ use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, TaskType, B2
 use uuid::Uuid;
 
 use crate::{
-    conn::{args, Conn, DbRow, FromDbRow},
+    conn::{args, Arg, Conn, DbRow, FromDbRow},
     db::{now, Executor},
     error::{Error, Result},
 };
@@ -220,44 +220,13 @@ pub async fn recent_failures<'c>(
     task_type: TaskType,
     n: u32,
 ) -> Result<Vec<B256>> {
-    let mut h = ex.acquire().await?;
-    recent_failures_on(&mut h.conn(), public_key, task_type, n).await
-}
-
-pub(crate) async fn recent_failures_on(
-    conn: &mut Conn<'_>,
-    public_key: &str,
-    task_type: TaskType,
-    n: u32,
-) -> Result<Vec<B256>> {
     if n == 0 {
         return Ok(Vec::new());
     }
-    task_ids_on(
-        conn,
-        public_key,
-        task_type,
-        ProverTaskStatus::ProofInvalid,
-        n,
-    )
-    .await
-}
-
-/// The task ids of the prover's newest `limit` prover tasks of this type in `status`.
-pub(crate) async fn task_ids_on(
-    conn: &mut Conn<'_>,
-    public_key: &str,
-    task_type: TaskType,
-    status: ProverTaskStatus,
-    limit: u32,
-) -> Result<Vec<B256>> {
-    let rows: Vec<TaskIdRow> = conn
-        .fetch_all(
-            "SELECT task_id FROM prover_task WHERE prover_public_key = $1 AND task_type = $2 \
-             AND proving_status = $3 AND deleted_at IS NULL ORDER BY id DESC LIMIT $4",
-            args![public_key, task_type, status, limit],
-        )
-        .await?;
+    let (sql, args) =
+        newest_task_ids_subquery(1, public_key, task_type, ProverTaskStatus::ProofInvalid, n);
+    let mut h = ex.acquire().await?;
+    let rows: Vec<TaskIdRow> = h.conn().fetch_all(&sql, args).await?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
@@ -267,6 +236,27 @@ impl FromDbRow for TaskIdRow {
     fn from_row(row: &DbRow<'_>) -> Result<Self> {
         row.hash("task_id").map(TaskIdRow)
     }
+}
+
+/// A subquery selecting the task ids of the prover's newest `limit` prover tasks of this type in
+/// `status`, with its arguments numbered from `$first` (for `hash NOT IN (...)`: the claim
+/// excludes them without a round trip of its own).
+pub(crate) fn newest_task_ids_subquery(
+    first: usize,
+    public_key: &str,
+    task_type: TaskType,
+    status: ProverTaskStatus,
+    limit: u32,
+) -> (String, Vec<Arg>) {
+    let sql = format!(
+        "SELECT task_id FROM prover_task WHERE prover_public_key = ${} AND task_type = ${} \
+         AND proving_status = ${} AND deleted_at IS NULL ORDER BY id DESC LIMIT ${}",
+        first,
+        first + 1,
+        first + 2,
+        first + 3
+    );
+    (sql, args![public_key, task_type, status, limit])
 }
 
 /// Stores the task metadata of an assignment (what building the universal task returned).

@@ -26,7 +26,7 @@ use crate::{
     db::{now, Executor},
     error::{Error, Result},
     prover_task::{
-        insert_row, lock_by_uuid, placeholders, recent_failures_on, task_ids_on, NewProverTask,
+        insert_row, lock_by_uuid, newest_task_ids_subquery, placeholders, NewProverTask,
         ProverIdentity, ProverTask, COLUMNS as PROVER_TASK_COLUMNS,
     },
     proving::{lock_row, mark_parents_ready, table, Table, TABLES},
@@ -47,6 +47,9 @@ pub struct ClaimRequest {
     pub max_end_block_number: Option<u64>,
     /// Tasks not to hand to this prover (hashes).
     pub exclude_task_ids: Vec<B256>,
+    /// Only this task (hash), when it is claimable under every other rule (`prover handle`
+    /// asks for the tasks of a test set by id).
+    pub only_task_id: Option<B256>,
     /// Also skip the tasks of the prover's last `n` failed attempts of this type (the reference
     /// never hands a task back to a prover among its last 2 failures).
     pub exclude_recent_failures: u32,
@@ -170,38 +173,14 @@ pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Opti
     let mut conn = tx.conn();
     let at = now();
 
-    let mut excluded = req.exclude_task_ids.clone();
-    excluded.extend(
-        recent_failures_on(
-            &mut conn,
-            &req.prover.public_key,
-            req.task_type,
-            req.exclude_recent_failures,
-        )
-        .await?,
-    );
-    // A prover never holds two slots of one task.
-    excluded.extend(
-        task_ids_on(
-            &mut conn,
-            &req.prover.public_key,
-            req.task_type,
-            ProverTaskStatus::Assigned,
-            MAX_HELD,
-        )
-        .await?,
-    );
-
+    // The status is a literal (`<status>`, filled in per pass), so that the planner uses the
+    // partial indexes of assigned and unassigned tasks even in a generic prepared plan
+    // (migration 0003).
     let mut conditions = String::from(
-        "deleted_at IS NULL AND proving_status = $2 AND total_attempts < $3 \
-         AND active_attempts < $4",
+        "deleted_at IS NULL AND proving_status = <status> AND total_attempts < $2 \
+         AND active_attempts < $3",
     );
-    let mut args = args![
-        at,
-        ProvingStatus::Unassigned,
-        req.session_attempts,
-        req.provers_per_session
-    ];
+    let mut args = args![at, req.session_attempts, req.provers_per_session];
     if let Some(ready) = t.ready_column {
         conditions.push_str(&format!(" AND {ready} = ${}", args.len() + 1));
         args.push(ProofsReadyStatus::Ready.into_arg());
@@ -224,13 +203,34 @@ pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Opti
         conditions.push_str(&format!(" AND {sql}"));
         args.extend(fork_args);
     }
-    if !excluded.is_empty() {
+    if let Some(id) = req.only_task_id {
+        conditions.push_str(&format!(" AND hash = ${}", args.len() + 1));
+        args.push(id.into_arg());
+    }
+    if !req.exclude_task_ids.is_empty() {
         conditions.push_str(&format!(
             " AND hash NOT IN ({})",
-            placeholders(args.len() + 1, excluded.len())
+            placeholders(args.len() + 1, req.exclude_task_ids.len())
         ));
-        args.extend(excluded.iter().map(IntoArg::into_arg));
+        args.extend(req.exclude_task_ids.iter().map(IntoArg::into_arg));
     }
+    // Never a task among the prover's recent failures, nor one it holds already (a prover never
+    // holds two slots of one task).
+    let mut exclude_newest = |status, limit| {
+        let (sql, sub_args) = newest_task_ids_subquery(
+            args.len() + 1,
+            &req.prover.public_key,
+            req.task_type,
+            status,
+            limit,
+        );
+        conditions.push_str(&format!(" AND hash NOT IN ({sql})"));
+        args.extend(sub_args);
+    };
+    if req.exclude_recent_failures > 0 {
+        exclude_newest(ProverTaskStatus::ProofInvalid, req.exclude_recent_failures);
+    }
+    exclude_newest(ProverTaskStatus::Assigned, MAX_HELD);
     let sql = format!(
         "UPDATE {name} SET proving_status = {assigned}, total_attempts = total_attempts + 1, \
          active_attempts = active_attempts + 1, prover_assigned_at = $1, updated_at = $1 \
@@ -244,7 +244,7 @@ pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Opti
 
     let mut claimed = None;
     for status in [ProvingStatus::Assigned, ProvingStatus::Unassigned] {
-        args[1] = status.into_arg();
+        let sql = sql.replace("<status>", &status.as_i16().to_string());
         claimed = conn.fetch_optional::<Claimed>(&sql, args.clone()).await?;
         if claimed.is_some() {
             break;

@@ -86,8 +86,8 @@ char verify_batch_proof(const char *proof_json, const char *fork_name);
 char verify_bundle_proof(const char *proof_json, const char *fork_name);
 
 // Builds the universal task of a coordinator task. `task_type`: 0 chunk, 1 batch, 2 bundle.
-// `expected_vk` (`expected_vk_len` bytes, not empty) is the fork's verifying key the proof
-// must be for. A chunk's `task_json` is `{"witness": "<base64 of ChunkWitness::encode()>"}`
+// `expected_vk` (`expected_vk_len` bytes, not empty) is the id of the fork's verifying key (the
+// sha256 of its `chunk/vk.bin`, 32 bytes) that the proof must be for. A chunk's `task_json` is `{"witness": "<base64 of ChunkWitness::encode()>"}`
 // (rollproof's coordinator builds witnesses itself; the original sent block hashes), and the
 // witness must be for `fork_name` (any case). Batch and bundle tasks are not built yet:
 // `ok` is 0 with a "not built yet" error. With `LIBZKP_DUMP_DIR` set, a refused task is
@@ -113,7 +113,7 @@ void release_task_result(struct HandlingResult result);
 
 // Assembles a wrapped proof `{metadata, proof, vk, git_version}`: `proof_json` is the bare
 // proof as a JSON string (the base64 aggregated STARK proof, quoted), `metadata` the JSON
-// object `gen_universal_task` returned, `vk` (`vk_len` bytes) the verifying key. Nothing is
+// object `gen_universal_task` returned, `vk` (`vk_len` bytes) the verifying key's id. Nothing is
 // verified. Returns a string to free with `release_string`, or null on failure (reason in
 // `last_error`).
 //

@@ -13,6 +13,7 @@ mod common;
 use alloy_primitives::hex;
 use rollproof_devnet::sample::sample_chunk;
 use rollproof_libzkp::{assets::CHUNK_VK, testing::proven_chunk, ChunkTaskInput};
+use sha2::{Digest, Sha256};
 
 use common::{run_c_program, Scratch};
 
@@ -46,7 +47,8 @@ fn real_chunk_proof_through_the_c_api() {
         "task.json",
         serde_json::to_vec(&ChunkTaskInput::new(&witness)).unwrap(),
     );
-    let vk = proven.assets.join(fork).join(CHUNK_VK);
+    let vk_bytes = std::fs::read(proven.assets.join(fork).join(CHUNK_VK)).unwrap();
+    let vk = scratch.write("vk_id.bin", Sha256::digest(&vk_bytes));
     let pi_hash = hex::encode(proven.proof.metadata.pi_hash());
 
     run_c_program(

@@ -106,6 +106,18 @@ fn sha256_hex(bytes: &[u8]) -> String {
     alloy_primitives::hex::encode(Sha256::digest(bytes))
 }
 
+/// `openvm-<version>-<first 16 hex digits of sha256 over the file list>`.
+fn zk_version_of_files(files: &BTreeMap<String, FileEntry>) -> String {
+    let listing: String = files
+        .iter()
+        .map(|(path, entry)| format!("{path} {} {}\n", entry.sha256, entry.size))
+        .collect();
+    format!(
+        "openvm-{OPENVM_VERSION}-{}",
+        &sha256_hex(listing.as_bytes())[..16]
+    )
+}
+
 impl AssetManifest {
     /// A manifest for `files` (relative path -> content).
     pub fn new(fork: ForkName, files: &BTreeMap<String, Vec<u8>>) -> Self {
@@ -119,35 +131,53 @@ impl AssetManifest {
                 (path.clone(), entry)
             })
             .collect();
-        let listing: String = files
-            .iter()
-            .map(|(path, entry)| format!("{path} {} {}\n", entry.sha256, entry.size))
-            .collect();
         Self {
             fork,
             openvm_version: OPENVM_VERSION.to_string(),
-            zk_version: format!(
-                "openvm-{OPENVM_VERSION}-{}",
-                &sha256_hex(listing.as_bytes())[..16]
-            ),
+            zk_version: zk_version_of_files(&files),
             files,
         }
+    }
+
+    /// Parses a manifest (`manifest.json`'s bytes, from `origin`: a path or URL for messages)
+    /// and checks it is for `fork`, that its ZK version is the one its file list gives, and
+    /// that every file path is relative and stays inside the fork's folder (a manifest from a
+    /// server decides where downloaded files go).
+    pub fn parse(bytes: &[u8], origin: &str, fork: ForkName) -> Result<Self, AssetError> {
+        let manifest: Self = serde_json::from_slice(bytes)
+            .map_err(|e| AssetError::Manifest(format!("{origin}: {e}")))?;
+        if manifest.fork != fork {
+            return Err(AssetError::Manifest(format!(
+                "{origin} is for fork {}, expected {fork}",
+                manifest.fork
+            )));
+        }
+        for path in manifest.files.keys() {
+            let safe = !path.is_empty()
+                && path.split('/').all(|part| {
+                    !part.is_empty() && part != "." && part != ".." && !part.contains('\\')
+                });
+            if !safe {
+                return Err(AssetError::Manifest(format!(
+                    "{origin}: file path {path:?} is not a plain relative path"
+                )));
+            }
+        }
+        let expected = zk_version_of_files(&manifest.files);
+        if manifest.zk_version != expected {
+            return Err(AssetError::Manifest(format!(
+                "{origin}: ZK version {} does not match its file list ({expected})",
+                manifest.zk_version
+            )));
+        }
+        Ok(manifest)
     }
 
     /// Reads `<dir>/manifest.json` and checks it is for `fork`.
     pub fn read(dir: &Path, fork: ForkName) -> Result<Self, AssetError> {
         let path = dir.join(MANIFEST);
         let bytes = fs::read(&path).map_err(io(&path))?;
-        let manifest: Self =
-            serde_json::from_slice(&bytes).map_err(|e| AssetError::Manifest(e.to_string()))?;
-        if manifest.fork != fork {
-            return Err(AssetError::Manifest(format!(
-                "{} is for fork {}, expected {fork}",
-                path.display(),
-                manifest.fork
-            )));
-        }
-        Ok(manifest)
+        Self::parse(&bytes, &path.display().to_string(), fork)
     }
 
     /// Reads `file` from `dir` and checks it against the manifest.

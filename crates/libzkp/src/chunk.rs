@@ -84,14 +84,14 @@ impl ChunkProgram {
                 fork_name: witness.fork,
             },
             proof: proof.0,
-            vk: self.verifying_key()?.to_bytes(),
+            vk: crate::verifier::vk_id(&self.verifying_key()?),
             git_version: git_version.to_string(),
         })
     }
 
     /// Proves a chunk's universal task: the task must be for this program's verifying key.
     pub fn prove_task(&self, task: &UniversalTask, git_version: &str) -> Result<ChunkProof, Error> {
-        if task.vk != self.verifying_key()?.to_bytes() {
+        if task.vk != crate::verifier::vk_id(&self.verifying_key()?) {
             return Err(Error::WrongVk("chunk"));
         }
         self.prove(&task.chunk_witness()?, git_version)

@@ -18,7 +18,7 @@ pub struct WrappedProof<M> {
     /// The aggregated STARK proof.
     #[serde(with = "base64_bytes")]
     pub proof: Vec<u8>,
-    /// The verifying key the prover used (must equal the fork's).
+    /// The [`vk_id`](crate::verifier::vk_id) of the key the prover used (must be the fork's).
     #[serde(with = "base64_bytes")]
     pub vk: Vec<u8>,
     /// The prover's build (`vX.Y.Z-<git>-<zk version>`), informational.
@@ -50,7 +50,7 @@ pub type ChunkProof = WrappedProof<ChunkProofMetadata>;
 /// Assembles the JSON of a wrapped proof `{metadata, proof, vk, git_version}` from its parts:
 /// `proof_json` is the bare proof as a JSON string (base64 of the aggregated STARK proof, the
 /// `proof` field of a [`WrappedProof`]), `metadata_json` a JSON object (any task type's
-/// metadata, kept as given) and `vk` the verifying key bytes. Nothing is verified here.
+/// metadata, kept as given) and `vk` the verifying key's id. Nothing is verified here.
 pub fn wrap_proof(
     proof_json: &[u8],
     metadata_json: &[u8],

@@ -27,7 +27,7 @@ pub struct UniversalTask {
     pub aggregated_proofs: Vec<serde_json::Value>,
     /// The fork whose circuit must prove it.
     pub fork_name: ForkName,
-    /// The verifying key the proof must be for (base64).
+    /// The [`vk_id`](crate::verifier::vk_id) of the key the proof must be for (base64).
     #[serde(with = "base64_bytes")]
     pub vk: Vec<u8>,
     /// Human-readable task id (chunk: `first-last` block numbers).
@@ -45,7 +45,8 @@ pub struct ChunkTask {
     pub expected_pi_hash: B256,
 }
 
-/// Builds a chunk's universal task for the fork's verifying key `vk`. The chunk is validated
+/// Builds a chunk's universal task for the fork's verifying key, identified by `vk` (its
+/// [`vk_id`](crate::verifier::vk_id)). The chunk is validated
 /// natively first, so a task that cannot be proven is refused here, not after proving.
 pub fn chunk_task(witness: &ChunkWitness, vk: &[u8]) -> Result<ChunkTask, Error> {
     let chunk_info = witness.validate(&NativeCrypto)?;

@@ -19,6 +19,14 @@ use crate::{
     proof::ChunkProof,
 };
 
+/// The identifier of a verifying key that tasks, proofs and login messages carry in their `vk`
+/// fields: the sha256 of the key's bytes. The key itself is about 90 KB; it stays in the assets
+/// and is what proofs are checked against.
+pub fn vk_id(vk: &StarkVerifyingKey) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(vk.to_bytes()).to_vec()
+}
+
 /// Why a proof was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -158,25 +166,25 @@ impl ChunkVerifier {
 
     /// Adds (or replaces) `fork`'s verifying key.
     pub fn insert(&mut self, fork: ForkName, vk: StarkVerifyingKey) {
-        let bytes = vk.to_bytes();
-        self.keys.insert(fork, (vk, bytes));
+        let id = vk_id(&vk);
+        self.keys.insert(fork, (vk, id));
     }
 
-    /// The verifying key bytes of `fork`, if configured.
-    pub fn vk_bytes(&self, fork: ForkName) -> Option<&[u8]> {
-        self.keys.get(&fork).map(|(_, bytes)| bytes.as_slice())
+    /// The [`vk_id`] of `fork`'s verifying key, if configured.
+    pub fn vk_id(&self, fork: ForkName) -> Option<&[u8]> {
+        self.keys.get(&fork).map(|(_, id)| id.as_slice())
     }
 
     /// Verifies a chunk proof for `fork`.
     pub fn verify(&self, fork: ForkName, proof: &ChunkProof) -> Result<(), VerifyError> {
-        let (vk, vk_bytes) = self.keys.get(&fork).ok_or(VerifyError::UnknownFork(fork))?;
+        let (vk, id) = self.keys.get(&fork).ok_or(VerifyError::UnknownFork(fork))?;
         if proof.metadata.fork_name != fork {
             return Err(VerifyError::ForkMismatch {
                 expected: fork,
                 found: proof.metadata.fork_name,
             });
         }
-        if proof.vk != *vk_bytes {
+        if proof.vk != *id {
             return Err(VerifyError::WrongVk(fork));
         }
         let revealed = verify_stark_proof(vk, &StarkProof(proof.proof.clone()))

@@ -92,11 +92,11 @@ impl Circuits {
         &self.zk_version
     }
 
-    /// The chunk verifying keys (base64), announced at login.
+    /// The ids of the chunk verifying keys (base64), announced at login.
     pub fn vks_base64(&self) -> Vec<String> {
         self.verifier
             .forks()
-            .filter_map(|fork| self.verifier.vk_bytes(fork))
+            .filter_map(|fork| self.verifier.vk_id(fork))
             .map(|vk| STANDARD.encode(vk))
             .collect()
     }
@@ -119,10 +119,6 @@ impl Circuits {
             .hard_fork_name
             .parse()
             .map_err(|_| ProveError::UnknownFork(task.hard_fork_name.clone()))?;
-        let program = self
-            .programs
-            .get(&fork)
-            .ok_or_else(|| ProveError::UnknownFork(task.hard_fork_name.clone()))?;
         let universal: UniversalTask = serde_json::from_str(&task.task_data)
             .map_err(|e| ProveError::Task(format!("task_data: {e}")))?;
         if universal.fork_name != fork {
@@ -131,7 +127,22 @@ impl Circuits {
                 universal.fork_name
             )));
         }
-        let proof = program.prove_task(&universal, git_version)?;
+        self.prove_chunk(&universal, git_version)
+    }
+
+    /// Proves a chunk's universal task with its fork's circuit and returns the wrapped proof's
+    /// JSON, after checking it verifies against the fork's key.
+    pub fn prove_chunk(
+        &self,
+        universal: &UniversalTask,
+        git_version: &str,
+    ) -> Result<String, ProveError> {
+        let fork = universal.fork_name;
+        let program = self
+            .programs
+            .get(&fork)
+            .ok_or_else(|| ProveError::UnknownFork(fork.to_string()))?;
+        let proof = program.prove_task(universal, git_version)?;
         self.verifier.verify(fork, &proof)?;
         Ok(serde_json::to_string(&proof).expect("a proof always serializes"))
     }

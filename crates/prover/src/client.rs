@@ -110,9 +110,20 @@ impl CoordinatorClient {
 
     /// Asks for a task of `task_types`; `None` when the coordinator has none for this prover.
     pub async fn get_task(&self, task_types: &[u8]) -> Result<Option<TaskData>, ClientError> {
+        self.get_task_by_id(task_types, None).await
+    }
+
+    /// `get_task` for one task (`task_id`, a hash) when given (rollproof's coordinator only;
+    /// the caller checks the answer is that task).
+    pub async fn get_task_by_id(
+        &self,
+        task_types: &[u8],
+        task_id: Option<&str>,
+    ) -> Result<Option<TaskData>, ClientError> {
         let body = GetTaskRequest {
             task_types: task_types.to_vec(),
             prover_height: None,
+            task_id: task_id.map(str::to_string),
         };
         match self.authed("get_task", &body).await {
             Ok(task) => Ok(Some(task)),

@@ -30,10 +30,19 @@ pub enum KeyError {
     },
 }
 
+/// The key file of `prover handle` and `prover dump` (an identity of their own, so they never
+/// get a service worker's outstanding task back).
+pub const TOOL_KEY_FILE: &str = "tool.key";
+
 /// Loads `worker`'s key from `keys_dir`, or creates it (random, mode 0600) when it does not
 /// exist.
 pub fn load_or_create(keys_dir: &Path, worker: usize) -> Result<SigningKey, KeyError> {
-    let path = keys_dir.join(key_file(worker));
+    load_or_create_file(keys_dir, &key_file(worker))
+}
+
+/// Loads the key in `keys_dir/file`, or creates it (random, mode 0600) when it does not exist.
+pub fn load_or_create_file(keys_dir: &Path, file: &str) -> Result<SigningKey, KeyError> {
+    let path = keys_dir.join(file);
     let shown = path.display().to_string();
     let io = |source| KeyError::Io {
         path: shown.clone(),

@@ -45,10 +45,68 @@ pub struct Service {
 }
 
 /// How one proving attempt ended.
-enum Outcome {
+pub enum Outcome {
+    /// The wrapped proof's JSON (it verified).
     Proven(String),
+    /// An ordinary error.
     Failed(ProveError),
+    /// Proving panicked, with this message.
     Panicked(String),
+}
+
+impl Outcome {
+    /// The `submit_proof` body reporting this outcome of `task`.
+    pub fn submission(&self, task: &TaskData) -> SubmitProofRequest {
+        let (status, proof, failure, message) = match self {
+            Outcome::Proven(proof) => (
+                SubmitProofStatus::Ok,
+                proof.clone(),
+                SubmitFailureType::Undefined,
+                String::new(),
+            ),
+            Outcome::Failed(e) => (
+                SubmitProofStatus::Error,
+                String::new(),
+                SubmitFailureType::NoPanic,
+                e.to_string(),
+            ),
+            Outcome::Panicked(message) => (
+                SubmitProofStatus::Error,
+                String::new(),
+                SubmitFailureType::Panic,
+                message.clone(),
+            ),
+        };
+        SubmitProofRequest {
+            uuid: task.uuid.clone(),
+            task_id: task.task_id.clone(),
+            task_type: task.task_type,
+            status: status.as_u8(),
+            proof,
+            failure_type: failure.as_u8(),
+            failure_msg: message,
+        }
+    }
+}
+
+/// Proves `task` with `circuits` on a blocking thread (off the async runtime), catching a
+/// panic.
+pub async fn prove_off_runtime(
+    circuits: Arc<Circuits>,
+    task: &TaskData,
+    git_version: &str,
+) -> Outcome {
+    let (task, version) = (task.clone(), git_version.to_string());
+    let joined = tokio::task::spawn_blocking(move || {
+        std::panic::catch_unwind(AssertUnwindSafe(|| circuits.prove(&task, &version)))
+    })
+    .await;
+    match joined {
+        Ok(Ok(Ok(proof))) => Outcome::Proven(proof),
+        Ok(Ok(Err(e))) => Outcome::Failed(e),
+        Ok(Err(payload)) => Outcome::Panicked(panic_message(payload.as_ref())),
+        Err(e) => Outcome::Panicked(e.to_string()),
+    }
 }
 
 impl Service {
@@ -91,72 +149,30 @@ impl Service {
             };
             tracing::info!(worker, task_id = %task.task_id, task_type = task.task_type, fork = %task.hard_fork_name, "proving");
             let started = Instant::now();
-            let outcome = self.prove(&task).await;
+            let outcome = prove_off_runtime(self.circuits.clone(), &task, &self.git_version).await;
             let elapsed = started.elapsed();
-            let (status, proof, failure, message) = match outcome {
-                Outcome::Proven(proof) => {
+            match &outcome {
+                Outcome::Proven(_) => {
                     tracing::info!(worker, task_id = %task.task_id, secs = elapsed.as_secs_f64(), "proven");
                     self.metrics.proven(task.task_type, elapsed);
-                    (
-                        SubmitProofStatus::Ok,
-                        proof,
-                        SubmitFailureType::Undefined,
-                        String::new(),
-                    )
                 }
                 Outcome::Failed(e) => {
                     tracing::warn!(worker, task_id = %task.task_id, "proving failed: {e}");
                     self.metrics.failed(task.task_type);
-                    (
-                        SubmitProofStatus::Error,
-                        String::new(),
-                        SubmitFailureType::NoPanic,
-                        e.to_string(),
-                    )
                 }
                 Outcome::Panicked(message) => {
                     tracing::error!(worker, task_id = %task.task_id, "proving panicked: {message}");
                     self.metrics.failed(task.task_type);
-                    (
-                        SubmitProofStatus::Error,
-                        String::new(),
-                        SubmitFailureType::Panic,
-                        message,
-                    )
                 }
-            };
-            let request = SubmitProofRequest {
-                uuid: task.uuid.clone(),
-                task_id: task.task_id.clone(),
-                task_type: task.task_type,
-                status: status.as_u8(),
-                proof,
-                failure_type: failure.as_u8(),
-                failure_msg: message.clone(),
-            };
+            }
+            let request = outcome.submission(&task);
             self.submit(worker, &request).await;
-            if failure == SubmitFailureType::Panic {
+            if let Outcome::Panicked(message) = outcome {
                 anyhow::bail!(
                     "worker {worker}: proving task {} panicked: {message}",
                     task.task_id
                 );
             }
-        }
-    }
-
-    /// Proves on a blocking thread, catching a panic.
-    async fn prove(&self, task: &TaskData) -> Outcome {
-        let circuits = self.circuits.clone();
-        let (task, version) = (task.clone(), self.git_version.clone());
-        let joined = tokio::task::spawn_blocking(move || {
-            std::panic::catch_unwind(AssertUnwindSafe(|| circuits.prove(&task, &version)))
-        })
-        .await;
-        match joined {
-            Ok(Ok(Ok(proof))) => Outcome::Proven(proof),
-            Ok(Ok(Err(e))) => Outcome::Failed(e),
-            Ok(Err(payload)) => Outcome::Panicked(panic_message(payload.as_ref())),
-            Err(e) => Outcome::Panicked(e.to_string()),
         }
     }
 
@@ -195,33 +211,45 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "panic without a message".to_string())
 }
 
+/// Fetches the assets of forks with a `base_url` ([`crate::download`]) and loads every
+/// configured fork's circuit (each asset file checked), off the async runtime.
+pub async fn load_circuits(config: &Config) -> anyhow::Result<Circuits> {
+    let connect_timeout = Duration::from_secs(config.sdk_config.coordinator.connection_timeout_sec);
+    crate::download::sync_all(config, connect_timeout).await?;
+    let params = rollproof_zkvm::ProvingParams::default();
+    let config = config.clone();
+    tokio::task::spawn_blocking(move || Circuits::load(&config, params)).await?
+}
+
+/// The login identity `name` proving with `circuits`: this build's version with the assets' ZK
+/// version, the configured proof types, the circuits' verifying keys.
+pub fn identity(config: &Config, circuits: &Circuits, name: String) -> Identity {
+    Identity {
+        prover_name: name,
+        prover_version: crate::prover_version(circuits.zk_version()),
+        prover_types: config.sdk_config.prover.supported_proof_types.clone(),
+        vks: circuits.vks_base64(),
+    }
+}
+
 /// Default wait between get_task calls when the coordinator has nothing.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Starts the prover described by `config`: loads the circuits (checking every asset file),
+/// Starts the prover described by `config`: fetches the assets of forks with a `base_url`
+/// ([`crate::download`]), loads the circuits (checking every asset file),
 /// the workers' keys and the local store, serves `/health` and `/metrics` when
 /// `health_listener_addr` is set, and runs the workers. Returns only on a proving panic or a
 /// start-up failure.
 pub async fn run_service(config: Config, poll_interval: Duration) -> anyhow::Result<()> {
-    let params = rollproof_zkvm::ProvingParams::default();
-    let circuits = {
-        let config = config.clone();
-        tokio::task::spawn_blocking(move || Circuits::load(&config, params)).await??
-    };
+    let circuits = load_circuits(&config).await?;
     let sdk = &config.sdk_config;
     let store = TaskStore::open(&sdk.db_path)
         .map_err(|e| anyhow::anyhow!("sdk_config.db_path {}: {e}", sdk.db_path.display()))?;
     let version = crate::prover_version(circuits.zk_version());
-    let vks = circuits.vks_base64();
     let mut clients = Vec::new();
     for worker in 0..sdk.prover.n_workers {
         let key = crate::key::load_or_create(&sdk.keys_dir, worker)?;
-        let identity = Identity {
-            prover_name: config.prover_name(worker),
-            prover_version: version.clone(),
-            prover_types: sdk.prover.supported_proof_types.clone(),
-            vks: vks.clone(),
-        };
+        let identity = identity(&config, &circuits, config.prover_name(worker));
         clients.push(CoordinatorClient::new(&sdk.coordinator, key, identity));
     }
     let metrics = Arc::new(Metrics::default());

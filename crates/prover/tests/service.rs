@@ -21,7 +21,7 @@ use rollproof_devnet::sample::sample_chain;
 use rollproof_primitives::{
     ForkName, ProverTaskFailureType, ProverTaskStatus, ProvingStatus, TaskType,
 };
-use rollproof_prover::config::Config;
+use rollproof_prover::{config::Config, tools};
 use rollproof_zkvm::ProvingParams;
 use serde_json::json;
 
@@ -272,5 +272,121 @@ async fn a_real_chunk_task_is_proven_resumed_after_a_kill_and_verified_once() {
     let log = std::fs::read_to_string(&log).unwrap();
     assert!(log.contains("resuming the stored task"), "{log}");
     assert_eq!(server.state.metrics.verifications_ok.get(), 1);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dump_writes_tasks_that_read_back_and_the_tools_refuse_bad_input() {
+    let assets = assets();
+    let db = TestDb::sqlite().await;
+    let forks = [ForkName::Galileo, ForkName::GalileoV2];
+    let coordinator = coordinator_config(&db, &assets, &forks, &genesis(0, Some(0)));
+    let fork = ForkName::GalileoV2;
+    let chain = seed::seed_devnet_chunks(&db, CHAIN_ID, fork, 2)
+        .await
+        .unwrap();
+    let chunks: Vec<_> = (0..2)
+        .map(|i| seed::devnet_chunk(&chain, fork, i, i + 1..=i + 1, B256::ZERO))
+        .collect();
+    let server = Server::start(&db, coordinator).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config: Config =
+        serde_json::from_value(prover_config(dir.path(), &server.base, &assets, &[fork])).unwrap();
+    let out = dir.path().join("dumps");
+    let vk_id = rollproof_libzkp::verifier::vk_id(
+        &rollproof_libzkp::assets::load_chunk_vk(&assets, fork).unwrap(),
+    );
+
+    // Chunk 0 in binary, chunk 1 in JSON: both read back into their block's task.
+    for (i, json) in [(0usize, false), (1, true)] {
+        let id = chunks[i].hash.to_string();
+        let folder = tools::dump(&config, TaskType::Chunk, &id, &out, json)
+            .await
+            .unwrap();
+        assert!(folder
+            .join(if json { "witness.json" } else { "witness.bin" })
+            .exists());
+        let task = tools::read_dump(&folder).unwrap();
+        assert_eq!(task.fork_name, fork);
+        assert_eq!(task.vk, vk_id);
+        let witness = task.chunk_witness().unwrap();
+        assert_eq!(witness.chain_id, CHAIN_ID);
+        assert_eq!(witness.input.blocks.len(), 1);
+        assert_eq!(witness.input.blocks[0].header.number, i as u64 + 1);
+        // Handed back at once as a failed attempt of the tool's own identity.
+        let tried = attempts(&db, &chunks[i]).await;
+        assert_eq!(tried.len(), 1);
+        assert_eq!(tried[0].prover_name, "test-prover-tool");
+        assert_eq!(
+            tried[0].failure_type,
+            ProverTaskFailureType::SubmitStatusNotOk
+        );
+    }
+    // The tool just failed chunk 0: the coordinator does not hand it to the tool again.
+    let again = tools::dump(
+        &config,
+        TaskType::Chunk,
+        &chunks[0].hash.to_string(),
+        &out,
+        false,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(again.contains("no claimable chunk task"), "{again}");
+    let unknown = tools::dump(
+        &config,
+        TaskType::Chunk,
+        &B256::repeat_byte(7).to_string(),
+        &out,
+        false,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(unknown.contains("no claimable chunk task"), "{unknown}");
+    let malformed = tools::dump(&config, TaskType::Chunk, "0x1234", &out, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(malformed.contains("not a 32-byte hex hash"), "{malformed}");
+    let batch = tools::dump(&config, TaskType::Batch, "0x12", &out, false)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(batch.contains("only chunk tasks"), "{batch}");
+
+    // prove-file refuses a damaged dump before any proving.
+    let folder = out.join(format!("chunk-{}", chunks[0].hash));
+    let bin = folder.join("witness.bin");
+    let bytes = std::fs::read(&bin).unwrap();
+    std::fs::write(&bin, &bytes[..bytes.len() / 2]).unwrap();
+    let damaged = tools::prove_file(&config, &folder)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(damaged.contains("the witness"), "{damaged}");
+    std::fs::write(&bin, &bytes).unwrap();
+    let meta = folder.join("task.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    std::fs::write(&meta, text.replace("galileov2", "galileo")).unwrap();
+    let mismatch = tools::read_dump(&folder).unwrap_err().to_string();
+    assert!(
+        mismatch.contains("the witness is for fork galileov2"),
+        "{mismatch}"
+    );
+    assert!(!folder.join("proof.json").exists());
+
+    // handle: an empty set, and a task the coordinator cannot hand out.
+    let empty = tools::handle(&config, &tools::TestSet::default())
+        .await
+        .unwrap_err();
+    assert!(empty.to_string().contains("names no task"), "{empty}");
+    let set = tools::TestSet {
+        chunks: vec![B256::repeat_byte(9).to_string()],
+        ..tools::TestSet::default()
+    };
+    let missing = tools::handle(&config, &set).await.unwrap_err().to_string();
+    assert!(missing.contains("no claimable chunk task"), "{missing}");
     server.stop().await;
 }

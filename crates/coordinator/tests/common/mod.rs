@@ -45,9 +45,11 @@ pub fn other_galileo_assets() -> &'static Path {
     })
 }
 
-/// The base64 chunk verifying key of `fork` in the assets root `root` (what a prover sends).
+/// The base64 id of `fork`'s chunk verifying key in the assets root `root` (what a prover sends).
 pub fn vk_base64(root: &Path, fork: ForkName) -> String {
-    STANDARD.encode(load_chunk_vk(root, fork).unwrap().to_bytes())
+    STANDARD.encode(rollproof_libzkp::verifier::vk_id(
+        &load_chunk_vk(root, fork).unwrap(),
+    ))
 }
 
 /// The manifest's ZK version of `fork` in `root`.

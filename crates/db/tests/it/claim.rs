@@ -74,7 +74,7 @@ backend_tests! {
     }
 
     async fn claim_excludes_failures_ids_and_height(db: &TestDb) {
-        insert_chunks(db, 3).await; // chunk i ends at block 10 i + 10
+        insert_chunks(db, 4).await; // chunk i ends at block 10 i + 10
         let a = claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
         assert_eq!(a.index, 0);
         tasks::record_failure(db.db(), a.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 5).await.unwrap();
@@ -106,6 +106,16 @@ backend_tests! {
         assert!(tasks::claim(db.db(), &req).await.unwrap().is_none());
         req.max_end_block_number = Some(20);
         assert_eq!(claim(db, &req).await.index, 1);
+
+        // One task by id: only that one, and only while it is claimable.
+        let mut req = request(TaskType::Chunk, 5, 1, 5);
+        req.only_task_id = Some(h(10, 3));
+        assert_eq!(claim(db, &req).await.index, 3);
+        let mut req = request(TaskType::Chunk, 6, 1, 5);
+        req.only_task_id = Some(h(10, 3)); // taken, one prover per session
+        assert!(tasks::claim(db.db(), &req).await.unwrap().is_none());
+        req.only_task_id = Some(h(10, 99)); // no such task
+        assert!(tasks::claim(db.db(), &req).await.unwrap().is_none());
     }
 
     async fn outstanding_task_is_found_again(db: &TestDb) {

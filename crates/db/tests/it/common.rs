@@ -137,6 +137,7 @@ pub fn request(task_type: TaskType, p: usize, per_session: u8, attempts: u8) -> 
         session_attempts: attempts,
         max_end_block_number: None,
         exclude_task_ids: vec![],
+        only_task_id: None,
         exclude_recent_failures: 0,
         forks: None,
     }
@@ -162,6 +163,7 @@ pub async fn prove_chunks(db: &Db, indexes: impl IntoIterator<Item = u64>) {
     for i in indexes {
         let req = tasks::ClaimRequest {
             exclude_task_ids: vec![],
+            only_task_id: None,
             ..request(TaskType::Chunk, 1000 + i as usize, 1, 5)
         };
         let a = claim(db, &req).await;

@@ -5,7 +5,7 @@
  *
  *   libzkp_test negative <task.json> <pi_hash_hex> <bogus_assets_root>
  *   libzkp_test real <config.json> <bad_config.json> <proof.json> <tampered.json>
- *                    <bare_proof.json> <task.json> <vk.bin> <pi_hash_hex>
+ *                    <bare_proof.json> <task.json> <vk_id.bin> <pi_hash_hex>
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 

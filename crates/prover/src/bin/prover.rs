@@ -3,8 +3,8 @@
 use std::{path::PathBuf, time::Duration};
 
 use clap::{Parser, Subcommand};
-use rollproof_primitives::ForkName;
-use rollproof_prover::{assets_cmd::build_assets, config::Config, service};
+use rollproof_primitives::{ForkName, TaskType};
+use rollproof_prover::{assets_cmd::build_assets, config::Config, service, tools};
 use rollproof_zkvm::ProvingParams;
 
 /// rollproof's prover. Without a subcommand it runs as a service: logs in to the coordinator
@@ -13,6 +13,10 @@ use rollproof_zkvm::ProvingParams;
 /// checks each proof and submits it. A task in flight is kept in `db_path` and resumed after a
 /// crash or restart. SIGTERM / Ctrl-C stop the process at once; the task in flight stays in
 /// the store and is resumed on the next start.
+///
+/// At start the assets of forks with a `base_url` are fetched (see `prover assets fetch`).
+///
+/// `prover handle`, `prover dump` and `prover prove-file` prove or export chosen tasks.
 ///
 /// `prover assets build` writes the per-fork circuit assets (programs, VM configs, verifying
 /// keys, manifest.json with sha256 and size) that provers load and coordinators verify with.
@@ -51,6 +55,59 @@ enum Command {
     /// Circuit assets.
     #[command(subcommand)]
     Assets(AssetsCommand),
+    /// Prove the tasks a test set names, straight from the coordinator, in order (chunks,
+    /// then batches, then bundles): each is asked for by id, proven, checked and submitted,
+    /// and must be accepted. Exits non-zero on the first failure, saying why.
+    Handle {
+        /// `{"chunks": [hash, …], "batches": […], "bundles": […]}`.
+        testset: PathBuf,
+    },
+    /// Write one task's input to files without proving it (to reproduce it offline with
+    /// `prove-file`): `<out>/<type>-<id>/task.json` and `witness.bin` (or `witness.json`).
+    /// The assignment is handed back at once, which costs the task one attempt.
+    Dump {
+        /// Write the witness as JSON instead of its binary encoding.
+        #[arg(long)]
+        json: bool,
+        /// `chunk`, `batch` or `bundle`.
+        task_type: TaskKind,
+        /// The task's hash.
+        id: String,
+        /// Folder to write into.
+        #[arg(long, default_value = "dump")]
+        out: PathBuf,
+    },
+    /// Prove a folder written by `dump` with the configured circuits; the checked proof goes
+    /// to `proof.json` in that folder.
+    ProveFile {
+        /// The dump folder.
+        dir: PathBuf,
+    },
+}
+
+/// A task type on the command line.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum TaskKind {
+    Chunk,
+    Batch,
+    Bundle,
+}
+
+impl From<TaskKind> for TaskType {
+    fn from(kind: TaskKind) -> Self {
+        match kind {
+            TaskKind::Chunk => TaskType::Chunk,
+            TaskKind::Batch => TaskType::Batch,
+            TaskKind::Bundle => TaskType::Bundle,
+        }
+    }
+}
+
+/// A multi-threaded runtime for the commands that talk HTTP.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,6 +125,11 @@ enum AssetsCommand {
         #[arg(long, default_value_t = 20)]
         log_stacked_height: usize,
     },
+    /// Download the assets of every fork with a `base_url` into its `workspace_path` (what
+    /// the service does at start): `<base_url><fork>/manifest.json`, then each file it lists,
+    /// checked against its sha256 and size; interrupted transfers resume, corrupt files are
+    /// fetched again.
+    Fetch,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -87,9 +149,7 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         None => {
             let config = Config::load(&cli.config)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?;
+            let runtime = runtime()?;
             let poll = Duration::from_secs(cli.poll_interval_sec.max(1));
             let result = runtime.block_on(async {
                 tokio::select! {
@@ -104,6 +164,50 @@ fn main() -> anyhow::Result<()> {
             // wait for it (its task is in the store).
             runtime.shutdown_timeout(Duration::from_secs(1));
             result
+        }
+        Some(Command::Handle { testset }) => {
+            let config = Config::load(&cli.config)?;
+            let testset = tools::TestSet::read(&testset)?;
+            let handled = runtime()?.block_on(tools::handle(&config, &testset))?;
+            for t in &handled {
+                println!(
+                    "{} {}: proven in {:.1} s, accepted",
+                    t.task_type,
+                    t.task_id,
+                    t.proving.as_secs_f64()
+                );
+            }
+            Ok(())
+        }
+        Some(Command::Dump {
+            json,
+            task_type,
+            id,
+            out,
+        }) => {
+            let config = Config::load(&cli.config)?;
+            let dir =
+                runtime()?.block_on(tools::dump(&config, task_type.into(), &id, &out, json))?;
+            println!("{}", dir.display());
+            Ok(())
+        }
+        Some(Command::ProveFile { dir }) => {
+            let config = Config::load(&cli.config)?;
+            let proof = runtime()?.block_on(tools::prove_file(&config, &dir))?;
+            println!("{}", proof.display());
+            Ok(())
+        }
+        Some(Command::Assets(AssetsCommand::Fetch)) => {
+            let config = Config::load(&cli.config)?;
+            let timeout = Duration::from_secs(config.sdk_config.coordinator.connection_timeout_sec);
+            runtime()?.block_on(rollproof_prover::download::sync_all(&config, timeout))?;
+            println!(
+                "{}",
+                rollproof_prover::prover_version(&rollproof_prover::circuits::zk_version_of(
+                    &config
+                )?)
+            );
+            Ok(())
         }
         Some(Command::Assets(AssetsCommand::Build {
             forks,
