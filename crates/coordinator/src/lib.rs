@@ -17,8 +17,9 @@
 //!   ([`task::build_chunk_task`], on the blocking pool).
 //! - [`cron`]: one pass of timeouts, exhausted tasks, readiness and challenge cleanup.
 //! - [`tool`]: the operator commands behind `coordinator_tool`; [`bench`]: its `bench`;
-//!   [`seed`]: synthetic and devnet rows for tests and the benchmark; [`testing`] (feature
-//!   `testing`): an in-process server, configs and a genesis file for tests.
+//!   [`seed`]: synthetic and devnet rows for tests, the benchmark and the end-to-end run;
+//!   [`local`]: a genesis file and a config for a coordinator on one machine; [`testing`]
+//!   (feature `testing`): an in-process server and test configs on top of them.
 //! - [`metrics`], [`error`] (the `{errcode, errmsg, data}` envelope and codes).
 //!
 //! Entry points: the binaries `coordinator_api`, `coordinator_cron`, `coordinator_tool`, thin
@@ -30,6 +31,7 @@ pub mod bench;
 pub mod config;
 pub mod cron;
 pub mod error;
+pub mod local;
 pub mod metrics;
 pub mod seed;
 pub mod task;

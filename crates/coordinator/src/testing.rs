@@ -7,7 +7,6 @@ use std::{path::Path, path::PathBuf, sync::Arc};
 use alloy_primitives::B256;
 use rollproof_db::{batch::BatchData, chunk::ChunkData, Db};
 use rollproof_primitives::ForkName;
-use serde_json::{json, Value};
 
 use crate::{
     api::{self, AppState},
@@ -26,32 +25,22 @@ pub fn genesis(galileo_block: u64, galileo_v2_block: Option<u64>) -> PathBuf {
         "genesis-{galileo_block}-{}.json",
         galileo_v2_block.map_or("none".into(), |b| b.to_string())
     ));
-    let mut config = json!({"chainId": CHAIN_ID, "galileoBlock": galileo_block});
-    if let Some(b) = galileo_v2_block {
-        config["galileoV2Block"] = json!(b);
-    }
-    std::fs::write(&path, json!({"config": config, "alloc": {}}).to_string()).unwrap();
+    crate::local::write_genesis(&path, CHAIN_ID, galileo_block, galileo_v2_block).unwrap();
     path
 }
 
 /// A config over `dsn` verifying `verifiers` (assets root, fork), with the fork schedule of
 /// `genesis_path`.
 pub fn config_with(dsn: &str, verifiers: &[(&Path, ForkName)], genesis_path: &Path) -> Config {
-    let verifiers: Vec<Value> = verifiers
-        .iter()
-        .map(|(root, fork)| json!({"assets_path": root, "fork_name": fork.as_str()}))
-        .collect();
-    let json = json!({
-        "prover_manager": {"provers_per_session": 1, "session_attempts": 3,
-            "chunk_collection_time_sec": 3600, "batch_collection_time_sec": 3600,
-            "bundle_collection_time_sec": 3600,
-            "verifier": {"min_prover_version": "v4.4.0", "verifiers": verifiers}},
-        "db": {"driver_name": "postgres", "dsn": dsn, "maxOpenNum": 20, "maxIdleNum": 2},
-        "l2": {"chain_id": CHAIN_ID, "genesis_path": genesis_path},
-        "auth": {"secret": "test-secret-0123456789", "challenge_expire_duration_sec": 10,
-            "login_expire_duration_sec": 3600}
-    });
-    Config::from_json_with_env(&json.to_string(), []).unwrap()
+    crate::local::local_config(
+        dsn,
+        CHAIN_ID,
+        verifiers,
+        genesis_path,
+        "test-secret-0123456789",
+        "v4.4.0",
+    )
+    .unwrap()
 }
 
 /// The API on 127.0.0.1:0 in this process.

@@ -55,6 +55,17 @@ pub fn zk_version_of(config: &Config) -> anyhow::Result<String> {
     zk_version.ok_or_else(|| anyhow::anyhow!("no fork configured"))
 }
 
+/// A proof made, with what it cost.
+#[derive(Debug, Clone)]
+pub struct ProvenTask {
+    /// The wrapped proof's JSON (what `submit_proof` carries); it verified.
+    pub proof_json: String,
+    /// Guest cycles (RISC-V instructions) of the task's program.
+    pub cycles: u64,
+    /// L2 gas of the chunk's blocks.
+    pub gas: u64,
+}
+
 /// The loaded circuits.
 pub struct Circuits {
     programs: BTreeMap<ForkName, ChunkProgram>,
@@ -106,9 +117,9 @@ impl Circuits {
         self.programs.keys().copied()
     }
 
-    /// Proves `task` and returns the wrapped proof's JSON (what `submit_proof` carries), after
+    /// Proves `task` and returns the wrapped proof (what `submit_proof` carries), after
     /// checking it verifies against the fork's key with the task's public inputs.
-    pub fn prove(&self, task: &TaskData, git_version: &str) -> Result<String, ProveError> {
+    pub fn prove(&self, task: &TaskData, git_version: &str) -> Result<ProvenTask, ProveError> {
         if !matches!(
             TaskType::try_from(i64::from(task.task_type)),
             Ok(TaskType::Chunk)
@@ -130,20 +141,26 @@ impl Circuits {
         self.prove_chunk(&universal, git_version)
     }
 
-    /// Proves a chunk's universal task with its fork's circuit and returns the wrapped proof's
-    /// JSON, after checking it verifies against the fork's key.
+    /// Proves a chunk's universal task with its fork's circuit, after checking it verifies
+    /// against the fork's key. The guest is executed first to count its cycles (a small
+    /// fraction of proving time).
     pub fn prove_chunk(
         &self,
         universal: &UniversalTask,
         git_version: &str,
-    ) -> Result<String, ProveError> {
+    ) -> Result<ProvenTask, ProveError> {
         let fork = universal.fork_name;
         let program = self
             .programs
             .get(&fork)
             .ok_or_else(|| ProveError::UnknownFork(fork.to_string()))?;
+        let execution = program.execute(&universal.chunk_witness()?)?;
         let proof = program.prove_task(universal, git_version)?;
         self.verifier.verify(fork, &proof)?;
-        Ok(serde_json::to_string(&proof).expect("a proof always serializes"))
+        Ok(ProvenTask {
+            proof_json: serde_json::to_string(&proof).expect("a proof always serializes"),
+            cycles: execution.instructions,
+            gas: proof.metadata.chunk_total_gas,
+        })
     }
 }

@@ -19,7 +19,7 @@ use rollproof_coordinator_wire::{SubmitProofRequest, TaskData};
 use rollproof_primitives::{SubmitFailureType, SubmitProofStatus};
 
 use crate::{
-    circuits::{Circuits, ProveError},
+    circuits::{Circuits, ProveError, ProvenTask},
     client::{CoordinatorClient, Identity},
     config::Config,
     metrics::{self, Metrics},
@@ -46,8 +46,8 @@ pub struct Service {
 
 /// How one proving attempt ended.
 pub enum Outcome {
-    /// The wrapped proof's JSON (it verified).
-    Proven(String),
+    /// The proof (it verified).
+    Proven(ProvenTask),
     /// An ordinary error.
     Failed(ProveError),
     /// Proving panicked, with this message.
@@ -58,9 +58,9 @@ impl Outcome {
     /// The `submit_proof` body reporting this outcome of `task`.
     pub fn submission(&self, task: &TaskData) -> SubmitProofRequest {
         let (status, proof, failure, message) = match self {
-            Outcome::Proven(proof) => (
+            Outcome::Proven(proven) => (
                 SubmitProofStatus::Ok,
-                proof.clone(),
+                proven.proof_json.clone(),
                 SubmitFailureType::Undefined,
                 String::new(),
             ),
@@ -152,9 +152,11 @@ impl Service {
             let outcome = prove_off_runtime(self.circuits.clone(), &task, &self.git_version).await;
             let elapsed = started.elapsed();
             match &outcome {
-                Outcome::Proven(_) => {
-                    tracing::info!(worker, task_id = %task.task_id, secs = elapsed.as_secs_f64(), "proven");
-                    self.metrics.proven(task.task_type, elapsed);
+                Outcome::Proven(proven) => {
+                    let mhz = proven.cycles as f64 / elapsed.as_secs_f64() / 1e6;
+                    tracing::info!(worker, task_id = %task.task_id, secs = elapsed.as_secs_f64(), cycles = proven.cycles, gas = proven.gas, mhz, "proven");
+                    self.metrics
+                        .proven(task.task_type, elapsed, proven.cycles, proven.gas);
                 }
                 Outcome::Failed(e) => {
                     tracing::warn!(worker, task_id = %task.task_id, "proving failed: {e}");

@@ -197,7 +197,9 @@ pub async fn handle(config: &Config, testset: &TestSet) -> anyhow::Result<Vec<Ha
             .map_err(|e| {
                 anyhow::anyhow!("{task_type} {}: proof not accepted: {e}", task.task_id)
             })?;
-        tracing::info!(%task_type, task_id = %task.task_id, secs = proving.as_secs_f64(), "proven and accepted by the coordinator");
+        if let Outcome::Proven(proven) = &outcome {
+            tracing::info!(%task_type, task_id = %task.task_id, secs = proving.as_secs_f64(), cycles = proven.cycles, gas = proven.gas, "proven and accepted by the coordinator");
+        }
         handled.push(HandledTask {
             task_type: *task_type,
             task_id: task.task_id,
@@ -337,6 +339,7 @@ pub async fn prove_file(config: &Config, dir: &Path) -> anyhow::Result<PathBuf> 
         tokio::task::spawn_blocking(move || circuits.prove_chunk(&universal, &version)).await?;
     bar.finish_and_clear();
     let path = dir.join(DUMP_PROOF_FILE);
-    std::fs::write(&path, proof?).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    std::fs::write(&path, proof?.proof_json)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(path)
 }

@@ -1,0 +1,342 @@
+//! rollproof's end-to-end run on one machine ([`run_local`], the `e2e run` command behind the
+//! README's main command):
+//!
+//! 1. circuit assets: reused from `--assets` when they are there, built otherwise (guest build
+//!    and key generation: minutes);
+//! 2. a devnet chain of a few blocks (an ERC-20 deploy, ETH and ERC-20 transfers) whose blocks
+//!    and one-block witnesses are stored as `l2_block` rows with one chunk per block, as the
+//!    rollup's relayer stores them (the embedded SQLite database by default, or PostgreSQL);
+//! 3. the coordinator API in this process on a free port, verifying with the assets;
+//! 4. the prover service in this process, logging in over HTTP, proving every chunk and
+//!    submitting the proofs, which the coordinator verifies;
+//! 5. when every chunk is verified: each proof is written to `<out>/proofs/` and checked once
+//!    more offline, and a summary (blocks, transactions, gas, guest cycles, proving time) is
+//!    returned.
+//!
+//! Batch and bundle proofs join once their circuits exist.
+
+use std::{
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::B256;
+use rollproof_coordinator::{api, app_state, local, seed};
+use rollproof_db::chunk::{self, ChunkData};
+use rollproof_libzkp::ChunkVerifier;
+use rollproof_primitives::{ForkName, ProvingStatus};
+use rollproof_prover::config::Config as ProverConfig;
+
+/// The devnet chain id of the run.
+pub const CHAIN_ID: u64 = rollproof_devnet::sample::SAMPLE_CHAIN_ID;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Blocks (1 to 3), one chunk each.
+    pub blocks: usize,
+    /// Transactions of each kind per block.
+    pub txs_per_block: usize,
+    /// The chain's fork (from genesis).
+    pub fork: ForkName,
+    /// Output folder: database, prover state, proofs.
+    pub out: PathBuf,
+    /// The assets root (built there when missing).
+    pub assets: PathBuf,
+    /// PostgreSQL URL; `None`: SQLite at `<out>/rollproof.sqlite`.
+    pub postgres: Option<String>,
+}
+
+/// One proven chunk.
+#[derive(Debug, Clone)]
+pub struct ChunkSummary {
+    /// Chunk index.
+    pub index: u64,
+    /// First and last block.
+    pub blocks: (u64, u64),
+    /// Transactions.
+    pub txs: u32,
+    /// L2 gas.
+    pub gas: u64,
+    /// Seconds the prover reported.
+    pub proof_time_sec: u32,
+    /// Where the proof was written.
+    pub proof_path: PathBuf,
+    /// Whether the written proof verifies offline against the assets.
+    pub verified: bool,
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// Per chunk.
+    pub chunks: Vec<ChunkSummary>,
+    /// Guest cycles over all chunk proofs (the prover's metrics).
+    pub cycles: u64,
+    /// Wall time of proving (prover start to the last chunk verified).
+    pub proving: Duration,
+    /// Wall time of the asset step.
+    pub assets: Duration,
+}
+
+/// Runs the pipeline described in the module documentation.
+pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
+    std::fs::create_dir_all(&opts.out)?;
+    let out = opts.out.canonicalize()?;
+    let started = Instant::now();
+    ensure_assets(&opts.assets, opts.fork).await?;
+    let assets_time = started.elapsed();
+    let assets = opts.assets.canonicalize()?;
+
+    // The chain and the coordinator's database.
+    let chain = rollproof_devnet::sample::token_chain(
+        CHAIN_ID,
+        opts.fork,
+        b"rollproof e2e",
+        opts.txs_per_block,
+        opts.blocks,
+    );
+    let genesis = out.join("genesis.json");
+    let galileo_v2 = (opts.fork == ForkName::GalileoV2).then_some(0);
+    local::write_genesis(&genesis, CHAIN_ID, 0, galileo_v2)?;
+    let dsn = match &opts.postgres {
+        Some(url) => url.clone(),
+        None => {
+            let path = out.join("rollproof.sqlite");
+            if path.exists() {
+                std::fs::remove_file(&path)?;
+            }
+            path.display().to_string()
+        }
+    };
+    let build = rollproof_prover::build_version();
+    let min_version = build.split('-').next().unwrap_or("v0.0.0");
+    let config = local::local_config(
+        &dsn,
+        CHAIN_ID,
+        &[(&assets, opts.fork)],
+        &genesis,
+        &format!("e2e-{}", std::process::id()),
+        min_version,
+    )?;
+    let db = rollproof_coordinator::connect(&config).await?;
+    anyhow::ensure!(
+        chunk::latest(&db).await?.is_none(),
+        "the database {dsn} already holds chunks: use an empty one"
+    );
+    let blocks = chain.blocks.len() as u64;
+    let mut chunks = Vec::new();
+    for number in 1..=blocks {
+        let c = seed::store_devnet_chunk(
+            &db,
+            &chain,
+            opts.fork,
+            number - 1,
+            number..=number,
+            B256::ZERO,
+        )
+        .await?;
+        chunks.push(c);
+    }
+    tracing::info!(blocks, chunks = chunks.len(), db = %dsn, "blocks, witnesses and chunks stored");
+
+    // The coordinator API.
+    let state = app_state(config, db.clone())?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let coordinator = format!("http://{}", listener.local_addr()?);
+    let (stop_api, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = api::router(state, api::DEFAULT_BODY_LIMIT);
+    let api_task = tokio::spawn(api::serve(listener, app, async {
+        stopped.await.ok();
+    }));
+    tracing::info!(%coordinator, "coordinator API up");
+
+    // The prover service.
+    let metrics_addr = free_local_addr()?;
+    let prover_config = prover_config(&out, &coordinator, &assets, opts.fork, &metrics_addr)?;
+    let proving_started = Instant::now();
+    let mut prover = tokio::spawn(rollproof_prover::service::run_service(
+        prover_config,
+        Duration::from_secs(1),
+    ));
+    let bar = indicatif::ProgressBar::new(chunks.len() as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} proving chunks {pos}/{len} verified [{elapsed_precise}] {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(500));
+    loop {
+        let mut verified = 0;
+        for c in &chunks {
+            let row = chunk::get_by_hash(&db, c.hash)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("chunk {} vanished", c.index))?;
+            match row.proving.proving_status {
+                ProvingStatus::Verified => verified += 1,
+                ProvingStatus::Failed => {
+                    anyhow::bail!("chunk {} failed (see the prover's log above)", c.index)
+                }
+                _ => {}
+            }
+        }
+        bar.set_position(verified);
+        if verified == chunks.len() as u64 {
+            break;
+        }
+        tokio::select! {
+            ended = &mut prover => {
+                anyhow::bail!("the prover stopped: {:?}", ended?.err());
+            }
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+        }
+    }
+    bar.finish_and_clear();
+    let proving = proving_started.elapsed();
+    let cycles = scrape_cycles(&metrics_addr).await.unwrap_or(0);
+    prover.abort();
+    stop_api.send(()).ok();
+    api_task.await??;
+
+    let summary = write_proofs(&db, &chunks, &assets, opts.fork, &out.join("proofs")).await?;
+    Ok(RunSummary {
+        chunks: summary,
+        cycles,
+        proving,
+        assets: assets_time,
+    })
+}
+
+/// Builds the fork's assets into `root` unless its manifest is there already.
+async fn ensure_assets(root: &Path, fork: ForkName) -> anyhow::Result<()> {
+    let manifest = root
+        .join(fork.as_str())
+        .join(rollproof_libzkp::assets::MANIFEST);
+    if manifest.exists() {
+        tracing::info!(assets = %root.display(), "reusing the circuit assets");
+        return Ok(());
+    }
+    tracing::info!(assets = %root.display(), "building the circuit assets (guest build and key generation: several minutes)");
+    let root = root.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        rollproof_prover::assets_cmd::build_assets(
+            &root,
+            &[fork],
+            rollproof_zkvm::ProvingParams::default(),
+        )
+    })
+    .await??;
+    Ok(())
+}
+
+/// A `127.0.0.1:<port>` nothing listens on right now.
+fn free_local_addr() -> anyhow::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.to_string())
+}
+
+/// The prover's config: state under `<out>/prover/`, one worker, the fork's circuit.
+fn prover_config(
+    out: &Path,
+    coordinator: &str,
+    assets: &Path,
+    fork: ForkName,
+    metrics_addr: &str,
+) -> anyhow::Result<ProverConfig> {
+    let json = serde_json::json!({
+        "sdk_config": {
+            "prover_name_prefix": "e2e-prover",
+            "keys_dir": out.join("prover/keys"),
+            "db_path": out.join("prover/db"),
+            "coordinator": {"base_url": coordinator, "retry_count": 5, "retry_wait_time_sec": 1,
+                "connection_timeout_sec": 30},
+            "prover": {"supported_proof_types": [1], "circuit_version": "e2e", "n_workers": 1},
+            "health_listener_addr": metrics_addr
+        },
+        "circuits": {fork.as_str(): {"workspace_path": assets}}
+    });
+    let config: ProverConfig = serde_json::from_value(json)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// `prover_guest_cycles_total` summed over task types, from the prover's `/metrics`.
+async fn scrape_cycles(addr: &str) -> anyhow::Result<u64> {
+    let text = reqwest::get(format!("http://{addr}/metrics"))
+        .await?
+        .text()
+        .await?;
+    Ok(text
+        .lines()
+        .filter(|l| l.starts_with("prover_guest_cycles_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .map(|v| v as u64)
+        .sum())
+}
+
+/// Writes each chunk's verified proof to `dir/chunk-<index>.json` and verifies it again
+/// offline.
+async fn write_proofs(
+    db: &rollproof_db::Db,
+    chunks: &[ChunkData],
+    assets: &Path,
+    fork: ForkName,
+    dir: &Path,
+) -> anyhow::Result<Vec<ChunkSummary>> {
+    std::fs::create_dir_all(dir)?;
+    let mut verifier = ChunkVerifier::default();
+    verifier.insert(fork, rollproof_libzkp::assets::load_chunk_vk(assets, fork)?);
+    let mut out = Vec::new();
+    for c in chunks {
+        let row = chunk::get_by_hash(db, c.hash)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("chunk {} vanished", c.index))?;
+        let proof = row
+            .proving
+            .proof
+            .ok_or_else(|| anyhow::anyhow!("chunk {} is verified but has no proof", c.index))?;
+        let path = dir.join(format!("chunk-{}.json", c.index));
+        std::fs::write(&path, &proof)?;
+        out.push(ChunkSummary {
+            index: c.index,
+            blocks: (c.start_block_number, c.end_block_number),
+            txs: c.total_l2_tx_num,
+            gas: c.total_l2_tx_gas,
+            proof_time_sec: row.proving.proof_time_sec.unwrap_or(0),
+            proof_path: path,
+            verified: verifier.verify_json(fork, &proof).is_ok(),
+        });
+    }
+    Ok(out)
+}
+
+/// The summary as a table.
+pub fn summary_table(summary: &RunSummary) -> String {
+    let mut out = String::from("level  index  blocks  txs  gas        proving  verified  proof\n");
+    for c in &summary.chunks {
+        out.push_str(&format!(
+            "chunk  {:<5}  {:<6}  {:<3}  {:<9}  {:>5} s  {:<8}  {}\n",
+            c.index,
+            format!("{}-{}", c.blocks.0, c.blocks.1),
+            c.txs,
+            c.gas,
+            c.proof_time_sec,
+            if c.verified { "yes" } else { "NO" },
+            c.proof_path.display()
+        ));
+    }
+    let gas: u64 = summary.chunks.iter().map(|c| c.gas).sum();
+    out.push_str(&format!(
+        "guest cycles {} ({:.2} per gas); assets {:.0} s; proving {:.0} s wall\n",
+        summary.cycles,
+        if gas > 0 {
+            summary.cycles as f64 / gas as f64
+        } else {
+            0.0
+        },
+        summary.assets.as_secs_f64(),
+        summary.proving.as_secs_f64()
+    ));
+    out
+}
