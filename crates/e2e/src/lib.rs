@@ -7,8 +7,9 @@
 //!    and one-block witnesses are stored as `l2_block` rows with one chunk per block, as the
 //!    rollup's relayer stores them (the embedded SQLite database by default, or PostgreSQL);
 //! 3. the coordinator API in this process on a free port, verifying with the assets;
-//! 4. the prover service in this process, logging in over HTTP, proving every chunk and
-//!    submitting the proofs, which the coordinator verifies;
+//! 4. the prover service in this process (or, with `handle`, `prover handle` over a test set of
+//!    the chunks), logging in over HTTP, proving every chunk and submitting the proofs, which
+//!    the coordinator verifies;
 //! 5. when every chunk is verified: each proof is written to `<out>/proofs/` and checked once
 //!    more offline, and a summary (blocks, transactions, gas, guest cycles, proving time) is
 //!    returned.
@@ -45,6 +46,9 @@ pub struct RunOptions {
     pub assets: PathBuf,
     /// PostgreSQL URL; `None`: SQLite at `<out>/rollproof.sqlite`.
     pub postgres: Option<String>,
+    /// Prove with `prover handle` (the chunks as a test set, asked for by id) instead of the
+    /// prover service.
+    pub handle: bool,
 }
 
 /// One proven chunk.
@@ -116,7 +120,7 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
         CHAIN_ID,
         &[(&assets, opts.fork)],
         &genesis,
-        &format!("e2e-{}", std::process::id()),
+        &token_secret(),
         min_version,
     )?;
     let db = rollproof_coordinator::connect(&config).await?;
@@ -155,6 +159,37 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
     let metrics_addr = free_local_addr()?;
     let prover_config = prover_config(&out, &coordinator, &assets, opts.fork, &metrics_addr)?;
     let proving_started = Instant::now();
+    let cycles = if opts.handle {
+        let testset = rollproof_prover::tools::TestSet {
+            chunks: chunks.iter().map(|c| c.hash.to_string()).collect(),
+            ..Default::default()
+        };
+        let handled = rollproof_prover::tools::handle(&prover_config, &testset).await?;
+        handled.iter().map(|t| t.cycles).sum()
+    } else {
+        prove_with_service(&db, &chunks, prover_config, &metrics_addr).await?
+    };
+    let proving = proving_started.elapsed();
+    stop_api.send(()).ok();
+    api_task.await??;
+
+    let summary = write_proofs(&db, &chunks, &assets, opts.fork, &out.join("proofs")).await?;
+    Ok(RunSummary {
+        chunks: summary,
+        cycles,
+        proving,
+        assets: assets_time,
+    })
+}
+
+/// Runs the prover service until every chunk of `chunks` is verified (a progress bar on a
+/// terminal); returns the guest cycles its metrics counted.
+async fn prove_with_service(
+    db: &rollproof_db::Db,
+    chunks: &[ChunkData],
+    prover_config: ProverConfig,
+    metrics_addr: &str,
+) -> anyhow::Result<u64> {
     let mut prover = tokio::spawn(rollproof_prover::service::run_service(
         prover_config,
         Duration::from_secs(1),
@@ -169,8 +204,8 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
     bar.enable_steady_tick(Duration::from_millis(500));
     loop {
         let mut verified = 0;
-        for c in &chunks {
-            let row = chunk::get_by_hash(&db, c.hash)
+        for c in chunks {
+            let row = chunk::get_by_hash(db, c.hash)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("chunk {} vanished", c.index))?;
             match row.proving.proving_status {
@@ -193,19 +228,9 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
         }
     }
     bar.finish_and_clear();
-    let proving = proving_started.elapsed();
-    let cycles = scrape_cycles(&metrics_addr).await.unwrap_or(0);
+    let cycles = scrape_cycles(metrics_addr).await.unwrap_or(0);
     prover.abort();
-    stop_api.send(()).ok();
-    api_task.await??;
-
-    let summary = write_proofs(&db, &chunks, &assets, opts.fork, &out.join("proofs")).await?;
-    Ok(RunSummary {
-        chunks: summary,
-        cycles,
-        proving,
-        assets: assets_time,
-    })
+    Ok(cycles)
 }
 
 /// Builds the fork's assets into `root` unless its manifest is there already.
@@ -228,6 +253,14 @@ async fn ensure_assets(root: &Path, fork: ForkName) -> anyhow::Result<()> {
     })
     .await??;
     Ok(())
+}
+
+/// A login-token secret for this run only (the coordinator and prover live only as long as it).
+fn token_secret() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("rollproof-e2e-{}-{nanos}", std::process::id())
 }
 
 /// A `127.0.0.1:<port>` nothing listens on right now.

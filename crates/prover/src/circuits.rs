@@ -154,9 +154,21 @@ impl Circuits {
             .programs
             .get(&fork)
             .ok_or_else(|| ProveError::UnknownFork(fork.to_string()))?;
+        let started = std::time::Instant::now();
         let execution = program.execute(&universal.chunk_witness()?)?;
+        let executed = started.elapsed();
         let proof = program.prove_task(universal, git_version)?;
+        let proved = started.elapsed() - executed;
         self.verifier.verify(fork, &proof)?;
+        let checked = started.elapsed() - executed - proved;
+        tracing::info!(
+            %fork,
+            cycles = execution.instructions,
+            execute_secs = executed.as_secs_f64(),
+            prove_secs = proved.as_secs_f64(),
+            verify_secs = checked.as_secs_f64(),
+            "chunk proof made and checked"
+        );
         Ok(ProvenTask {
             proof_json: serde_json::to_string(&proof).expect("a proof always serializes"),
             cycles: execution.instructions,

@@ -83,6 +83,8 @@ pub struct HandledTask {
     pub task_id: String,
     /// Proving time.
     pub proving: Duration,
+    /// Guest cycles of the proof.
+    pub cycles: u64,
 }
 
 /// `0x`-prefixed lower-case hex, for comparing hashes however they were typed.
@@ -197,13 +199,16 @@ pub async fn handle(config: &Config, testset: &TestSet) -> anyhow::Result<Vec<Ha
             .map_err(|e| {
                 anyhow::anyhow!("{task_type} {}: proof not accepted: {e}", task.task_id)
             })?;
-        if let Outcome::Proven(proven) = &outcome {
-            tracing::info!(%task_type, task_id = %task.task_id, secs = proving.as_secs_f64(), cycles = proven.cycles, gas = proven.gas, "proven and accepted by the coordinator");
-        }
+        let cycles = match &outcome {
+            Outcome::Proven(proven) => proven.cycles,
+            _ => 0,
+        };
+        tracing::info!(%task_type, task_id = %task.task_id, secs = proving.as_secs_f64(), cycles, "proven and accepted by the coordinator");
         handled.push(HandledTask {
             task_type: *task_type,
             task_id: task.task_id,
             proving,
+            cycles,
         });
     }
     Ok(handled)

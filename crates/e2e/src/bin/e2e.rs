@@ -39,6 +39,10 @@ enum Command {
         /// postgres://rollproof:rollproof@127.0.0.1:5432/e2e.
         #[arg(long)]
         postgres: Option<String>,
+        /// Prove with `prover handle` (the chunks as a test set, each asked for by id) instead
+        /// of the prover service.
+        #[arg(long)]
+        handle: bool,
     },
 }
 
@@ -46,8 +50,10 @@ fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,openvm_stark_backend::keygen=warn".into()),
+                // OpenVM logs every proving phase at info: keep the run's own stages readable.
+                .unwrap_or_else(|_| "info,openvm_stark_backend=warn,openvm_sdk=warn".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .init();
     let Command::Run {
@@ -57,6 +63,7 @@ fn main() -> anyhow::Result<()> {
         out,
         assets,
         postgres,
+        handle,
     } = Cli::parse().command;
     let opts = RunOptions {
         blocks: blocks as usize,
@@ -65,6 +72,7 @@ fn main() -> anyhow::Result<()> {
         out,
         assets,
         postgres,
+        handle,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
