@@ -32,8 +32,15 @@ pub struct BenchReport {
 }
 
 /// Seeds `tasks` one-block chunks into the configured database (which should be empty), serves
-/// the API on 127.0.0.1 and runs `provers` simulated provers until no task is left.
-pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<BenchReport> {
+/// the API on 127.0.0.1 and runs `provers` simulated provers until no task is left. With `rate`
+/// (get_task calls per second over all provers) each prover starts a cycle every
+/// `provers / rate` seconds (staggered), else as soon as the previous one ended.
+pub async fn run(
+    config: Config,
+    tasks: u64,
+    provers: u64,
+    rate: Option<f64>,
+) -> anyhow::Result<BenchReport> {
     let db = crate::connect(&config).await?;
     let chain_id = config.l2.chain_id;
     let state = app_state(config, db.clone())?;
@@ -63,12 +70,14 @@ pub async fn run(config: Config, tasks: u64, provers: u64) -> anyhow::Result<Ben
         tokens.push(login(&http, &base, i, &keys).await?);
     }
     let started = Instant::now();
+    let period = rate.map(|r| Duration::from_secs_f64(provers as f64 / r.max(1e-3)));
     let mut joins = Vec::new();
-    for token in tokens {
+    for (i, token) in tokens.into_iter().enumerate() {
         let (http, base) = (http.clone(), base.clone());
-        joins.push(tokio::spawn(
-            async move { prove_loop(http, base, token).await },
-        ));
+        let start = period.map(|p| started + p.mul_f64(i as f64 / provers as f64));
+        joins.push(tokio::spawn(async move {
+            prove_loop(http, base, token, start, period).await
+        }));
     }
     let mut latencies = Vec::new();
     for j in joins {
@@ -135,14 +144,23 @@ async fn login(
     Ok(e.data["token"].as_str().unwrap_or_default().to_string())
 }
 
+/// One simulated prover: get_task -> submit(error) until no task is left; paced from `start`
+/// every `period` when given.
 async fn prove_loop(
     http: reqwest::Client,
     base: String,
     token: String,
+    start: Option<Instant>,
+    period: Option<Duration>,
 ) -> anyhow::Result<Vec<Duration>> {
     let token = Arc::new(token);
     let mut latencies = Vec::new();
+    let mut next = start;
     loop {
+        if let (Some(at), Some(period)) = (next, period) {
+            tokio::time::sleep_until(at.into()).await;
+            next = Some(at + period);
+        }
         let t = Instant::now();
         let e = call(
             &http,

@@ -69,6 +69,11 @@ enum Command {
         /// Concurrent simulated provers.
         #[arg(long, default_value_t = 1000)]
         provers: u64,
+        /// Offered load in get_task calls per second over all provers (an open loop: each
+        /// prover paces itself; the latencies then show the service time at that load).
+        /// Default: a closed loop, every prover asks again as soon as it has submitted.
+        #[arg(long)]
+        rate: Option<f64>,
     },
     /// Verify a chunk proof file (wrapped-proof JSON) offline against the configured verifier
     /// assets of a fork (`prover_manager.verifier.verifiers`); needs no database.
@@ -130,9 +135,13 @@ async fn main() -> anyhow::Result<()> {
         Command::UnblockProver { public_key } => {
             tool::set_blocked(&db, &public_key, "", false, out).await?
         }
-        Command::Bench { tasks, provers } => {
+        Command::Bench {
+            tasks,
+            provers,
+            rate,
+        } => {
             drop(db);
-            let r = rollproof_coordinator::bench::run(config, tasks, provers).await?;
+            let r = rollproof_coordinator::bench::run(config, tasks, provers, rate).await?;
             let rate = r.assignments as f64 / r.elapsed.as_secs_f64();
             println!(
                 "seeded {} one-block chunks in {:.2?}; {} assignments in {:.2?}: {rate:.0} \
