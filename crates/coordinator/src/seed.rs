@@ -207,8 +207,8 @@ const CHUNKS_PER_TRANSACTION: u64 = 1_000;
 /// Seeds `n` one-block chunks (indexes `0..n`) over empty blocks of a fresh devnet chain of
 /// `fork`: real blocks and witnesses, so every task builds and validates. Chunk `i` covers
 /// block `i % SEED_DISTINCT_BLOCKS + 1` (so for `n <= SEED_DISTINCT_BLOCKS`, chunk `i` covers
-/// block `i + 1`); its hash is still unique. Blocks are stored 500 per transaction, chunks
-/// [`CHUNKS_PER_TRANSACTION`] per transaction.
+/// block `i + 1`); its hash is still unique. The blocks are stored in one transaction, the
+/// chunks [`CHUNKS_PER_TRANSACTION`] per transaction.
 pub async fn seed_devnet_chunks(
     db: &Db,
     chain_id: u64,
@@ -221,11 +221,8 @@ pub async fn seed_devnet_chunks(
     for _ in 0..distinct {
         chain.build_block(Vec::new())?;
     }
-    let mut first = 1;
-    while first <= distinct {
-        let last = (first + 499).min(distinct);
-        store_devnet_blocks(db, &chain, fork, first..=last).await?;
-        first = last + 1;
+    if distinct > 0 {
+        store_devnet_blocks(db, &chain, fork, 1..=distinct).await?;
     }
     let mut start = 0;
     while start < n {

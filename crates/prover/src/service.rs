@@ -57,35 +57,40 @@ pub enum Outcome {
 impl Outcome {
     /// The `submit_proof` body reporting this outcome of `task`.
     pub fn submission(&self, task: &TaskData) -> SubmitProofRequest {
-        let (status, proof, failure, message) = match self {
-            Outcome::Proven(proven) => (
-                SubmitProofStatus::Ok,
-                proven.proof_json.clone(),
-                SubmitFailureType::Undefined,
-                String::new(),
-            ),
-            Outcome::Failed(e) => (
-                SubmitProofStatus::Error,
-                String::new(),
-                SubmitFailureType::NoPanic,
-                e.to_string(),
-            ),
-            Outcome::Panicked(message) => (
-                SubmitProofStatus::Error,
-                String::new(),
-                SubmitFailureType::Panic,
-                message.clone(),
-            ),
-        };
-        SubmitProofRequest {
-            uuid: task.uuid.clone(),
-            task_id: task.task_id.clone(),
-            task_type: task.task_type,
-            status: status.as_u8(),
-            proof,
-            failure_type: failure.as_u8(),
-            failure_msg: message,
+        match self {
+            Outcome::Proven(proven) => SubmitProofRequest {
+                uuid: task.uuid.clone(),
+                task_id: task.task_id.clone(),
+                task_type: task.task_type,
+                status: SubmitProofStatus::Ok.as_u8(),
+                proof: proven.proof_json.clone(),
+                failure_type: SubmitFailureType::Undefined.as_u8(),
+                failure_msg: String::new(),
+            },
+            Outcome::Failed(e) => {
+                failure_submission(task, SubmitFailureType::NoPanic, e.to_string())
+            }
+            Outcome::Panicked(message) => {
+                failure_submission(task, SubmitFailureType::Panic, message.clone())
+            }
         }
+    }
+}
+
+/// The `submit_proof` body reporting that `task` failed (status 1) with `failure` and `message`.
+pub fn failure_submission(
+    task: &TaskData,
+    failure: SubmitFailureType,
+    message: String,
+) -> SubmitProofRequest {
+    SubmitProofRequest {
+        uuid: task.uuid.clone(),
+        task_id: task.task_id.clone(),
+        task_type: task.task_type,
+        status: SubmitProofStatus::Error.as_u8(),
+        proof: String::new(),
+        failure_type: failure.as_u8(),
+        failure_msg: message,
     }
 }
 

@@ -22,12 +22,12 @@ use std::{
 };
 
 use base64::{engine::general_purpose::STANDARD, Engine};
-use rollproof_coordinator_wire::{SubmitProofRequest, TaskData};
+use rollproof_coordinator_wire::TaskData;
 use rollproof_libzkp::{
     witness::{witness_from_json, witness_to_json},
     UniversalTask,
 };
-use rollproof_primitives::{ForkName, SubmitFailureType, SubmitProofStatus, TaskType};
+use rollproof_primitives::{ForkName, SubmitFailureType, TaskType};
 use serde::{Deserialize, Serialize};
 
 use crate::{
@@ -35,7 +35,7 @@ use crate::{
     client::CoordinatorClient,
     config::Config,
     key::{load_or_create_file, TOOL_KEY_FILE},
-    service::{identity, load_circuits, prove_off_runtime, Outcome},
+    service::{failure_submission, identity, load_circuits, prove_off_runtime, Outcome},
 };
 
 /// A test set: task hashes per type, proven chunks first, then batches, then bundles.
@@ -138,15 +138,7 @@ async fn fetch_task(
 
 /// Gives an assignment back as a failed attempt with `reason` (best effort: logged).
 async fn hand_back(client: &CoordinatorClient, task: &TaskData, reason: &str) {
-    let request = SubmitProofRequest {
-        uuid: task.uuid.clone(),
-        task_id: task.task_id.clone(),
-        task_type: task.task_type,
-        status: SubmitProofStatus::Error.as_u8(),
-        proof: String::new(),
-        failure_type: SubmitFailureType::NoPanic.as_u8(),
-        failure_msg: reason.to_string(),
-    };
+    let request = failure_submission(task, SubmitFailureType::NoPanic, reason.to_string());
     if let Err(e) = client.submit_proof(&request).await {
         tracing::warn!(task_id = %task.task_id, "cannot hand the task back: {e}");
     }
@@ -185,24 +177,21 @@ pub async fn handle(config: &Config, testset: &TestSet) -> anyhow::Result<Vec<Ha
         let outcome = prove_off_runtime(circuits.clone(), &task, &version).await;
         let proving = started.elapsed();
         bar.finish_and_clear();
-        if let Outcome::Failed(e) = &outcome {
-            client.submit_proof(&outcome.submission(&task)).await.ok();
-            anyhow::bail!("{task_type} {}: proving failed: {e}", task.task_id);
-        }
-        if let Outcome::Panicked(message) = &outcome {
-            client.submit_proof(&outcome.submission(&task)).await.ok();
-            anyhow::bail!("{task_type} {}: proving panicked: {message}", task.task_id);
-        }
-        client
-            .submit_proof(&outcome.submission(&task))
-            .await
-            .map_err(|e| {
-                anyhow::anyhow!("{task_type} {}: proof not accepted: {e}", task.task_id)
-            })?;
+        // Every outcome is reported; a failure stops the run whether or not its report got
+        // through.
+        let submitted = client.submit_proof(&outcome.submission(&task)).await;
         let cycles = match &outcome {
             Outcome::Proven(proven) => proven.cycles,
-            _ => 0,
+            Outcome::Failed(e) => {
+                anyhow::bail!("{task_type} {}: proving failed: {e}", task.task_id)
+            }
+            Outcome::Panicked(message) => {
+                anyhow::bail!("{task_type} {}: proving panicked: {message}", task.task_id)
+            }
         };
+        submitted.map_err(|e| {
+            anyhow::anyhow!("{task_type} {}: proof not accepted: {e}", task.task_id)
+        })?;
         tracing::info!(%task_type, task_id = %task.task_id, secs = proving.as_secs_f64(), cycles, "proven and accepted by the coordinator");
         handled.push(HandledTask {
             task_type: *task_type,
