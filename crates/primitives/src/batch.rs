@@ -6,7 +6,9 @@ use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    chain::{same_chain_id, same_hash, Chained},
+    batch_header::BatchHeader,
+    chain::{check_chain, same_chain_id, same_hash, Chained},
+    chunk::ChunkInfo,
     error::{ChainError, HashField, InfoKind},
     pi::{PiWriter, PublicInputs},
 };
@@ -30,6 +32,33 @@ pub struct BatchInfo {
     pub prev_msg_queue_hash: B256,
     /// L1 message-queue hash after the batch.
     pub post_msg_queue_hash: B256,
+}
+
+impl BatchInfo {
+    /// The info a batch proof attests for the batch with `header` made of `chunks`: the chunks
+    /// must chain ([`check_chain`]); roots, chain id and message-queue hashes come from the
+    /// first and last chunk, `batch_hash` is [`BatchHeader::hash`] and `parent_batch_hash` the
+    /// header's.
+    pub fn from_header_and_chunks(
+        header: &BatchHeader,
+        chunks: &[ChunkInfo],
+    ) -> Result<Self, ChainError> {
+        check_chain(chunks)?;
+        let (first, last) = match (chunks.first(), chunks.last()) {
+            (Some(first), Some(last)) => (first, last),
+            _ => return Err(ChainError::Empty(InfoKind::Chunk)),
+        };
+        Ok(Self {
+            parent_state_root: first.prev_state_root,
+            parent_batch_hash: header.parent_batch_hash,
+            state_root: last.post_state_root,
+            batch_hash: header.hash(),
+            chain_id: last.chain_id,
+            withdraw_root: last.withdraw_root,
+            prev_msg_queue_hash: first.prev_msg_queue_hash,
+            post_msg_queue_hash: last.post_msg_queue_hash,
+        })
+    }
 }
 
 impl PublicInputs for BatchInfo {

@@ -38,7 +38,24 @@ impl BlockContext {
         w.finish()
     }
 
-    fn write(&self, w: &mut PiWriter) {
+    /// Decodes the 52-byte encoding written by [`Self::to_bytes`] (every value is valid).
+    pub fn from_bytes(bytes: &[u8; BLOCK_CONTEXT_SIZE]) -> Self {
+        let u64_at = |at: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&bytes[at..at + 8]);
+            u64::from_be_bytes(b)
+        };
+        let u16_at = |at: usize| u16::from_be_bytes([bytes[at], bytes[at + 1]]);
+        Self {
+            timestamp: u64_at(0),
+            base_fee: U256::from_be_slice(&bytes[8..40]),
+            gas_limit: u64_at(40),
+            num_txs: u16_at(48),
+            num_l1_msgs: u16_at(50),
+        }
+    }
+
+    pub(crate) fn write(&self, w: &mut PiWriter) {
         w.u64(self.timestamp)
             .u256(&self.base_fee)
             .u64(self.gas_limit)

@@ -223,3 +223,227 @@ pub enum ChainError {
         mismatch: Box<ChainError>,
     },
 }
+
+/// A batch header that cannot be decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BatchHeaderError {
+    /// The encoding is not [`BATCH_HEADER_SIZE`](crate::BATCH_HEADER_SIZE) bytes long.
+    #[error("batch header must be {expected} bytes, got {found}")]
+    Length {
+        /// The header size.
+        expected: usize,
+        /// The number of bytes given.
+        found: usize,
+    },
+    /// The header's version byte is not the codec version of the fork.
+    #[error("batch header version {found}, expected codec version {expected}")]
+    Version {
+        /// The fork's codec version.
+        expected: u8,
+        /// The header's version byte.
+        found: u8,
+    },
+}
+
+/// Blob, blob envelope or blob payload bytes that cannot be encoded or decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlobError {
+    /// Raw blob bytes are not [`BLOB_SIZE`](crate::BLOB_SIZE) long.
+    #[error("a blob is {expected} bytes, got {found}")]
+    BlobLength {
+        /// The blob size.
+        expected: usize,
+        /// The number of bytes given.
+        found: usize,
+    },
+    /// Envelope bytes do not fit in a blob.
+    #[error("{len} bytes do not fit in a blob (capacity {capacity})")]
+    TooLarge {
+        /// The number of bytes to store.
+        len: usize,
+        /// The blob's data capacity.
+        capacity: usize,
+    },
+    /// A field element of the blob does not start with a zero byte, so it does not hold 31
+    /// bytes of envelope data.
+    #[error("blob field element {index} has a non-zero first byte")]
+    NonCanonicalFieldElement {
+        /// Index of the field element (0..4096).
+        index: usize,
+    },
+    /// Fewer bytes than the envelope header (version, length, flag).
+    #[error("blob envelope truncated: {len} bytes, the header alone is 5")]
+    EnvelopeTruncated {
+        /// The number of bytes given.
+        len: usize,
+    },
+    /// The envelope's codec version is not the expected one.
+    #[error("blob envelope codec version {found}, expected {expected}")]
+    CodecVersion {
+        /// The codec version of the batch's fork.
+        expected: u8,
+        /// The envelope's version byte.
+        found: u8,
+    },
+    /// The envelope's compressed flag is neither 0 nor 1.
+    #[error("blob envelope compressed flag must be 0 or 1, got {0}")]
+    CompressedFlag(u8),
+    /// The envelope declares more data than follows its header.
+    #[error("blob envelope declares {declared} data bytes but only {available} follow")]
+    DataLength {
+        /// The length field of the envelope.
+        declared: usize,
+        /// The bytes after the envelope header.
+        available: usize,
+    },
+    /// A non-zero byte follows the envelope's data (padding must be zero).
+    #[error("non-zero byte at offset {offset}, after the blob envelope's data")]
+    TrailingBytes {
+        /// Offset of the first non-zero padding byte, from the start of the envelope.
+        offset: usize,
+    },
+    /// The compressed envelope data is not a valid zstd frame (without magic number).
+    #[error("zstd decompression failed: {0}")]
+    Zstd(String),
+    /// Bytes follow the zstd frame inside the envelope data.
+    #[error("{extra} bytes follow the zstd frame in the blob envelope")]
+    TrailingCompressedBytes {
+        /// How many bytes follow the frame.
+        extra: usize,
+    },
+    /// The decompressed payload would exceed the size bound.
+    #[error("decompressed blob payload exceeds {limit} bytes")]
+    DecompressedTooLarge {
+        /// The bound that was applied.
+        limit: usize,
+    },
+    /// The zstd frame's declared content size is not the number of bytes it decodes to.
+    #[error("zstd frame declares {declared} bytes but decodes to {decoded}")]
+    ContentSize {
+        /// The frame header's content size.
+        declared: u64,
+        /// The number of decoded bytes.
+        decoded: usize,
+    },
+    /// The compressed envelope data decompresses to nothing.
+    #[error("blob payload is empty after decompression")]
+    DecompressedEmpty,
+    /// Host-side zstd compression failed.
+    #[error("zstd compression failed: {0}")]
+    Compression(String),
+    /// Payload bytes end before the header or the block contexts they declare.
+    #[error("blob payload truncated: {needed} bytes needed, {found} given")]
+    PayloadTruncated {
+        /// The bytes the header and block contexts need.
+        needed: usize,
+        /// The number of bytes given.
+        found: usize,
+    },
+    /// More blocks than the payload's u16 block count can express.
+    #[error("{count} blocks do not fit in a blob payload (at most 65535)")]
+    TooManyBlocks {
+        /// The number of block contexts.
+        count: usize,
+    },
+}
+
+/// A blob payload that does not hold what the chunks of its batch proved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadMismatch {
+    /// A batch needs at least one chunk.
+    #[error("a batch payload needs at least one chunk")]
+    NoChunks,
+    /// The number of transaction-data pieces is not the number of chunks.
+    #[error("{chunks} chunks but {tx_data} transaction-data pieces")]
+    TxDataCount {
+        /// Number of chunks.
+        chunks: usize,
+        /// Number of transaction-data pieces.
+        tx_data: usize,
+    },
+    /// The payload's `prev_msg_queue_hash` is not the first chunk's.
+    #[error("payload prev_msg_queue_hash {found}, first chunk's is {expected}")]
+    PrevMsgQueueHash {
+        /// The first chunk's `prev_msg_queue_hash`.
+        expected: B256,
+        /// The payload's value.
+        found: B256,
+    },
+    /// The payload's `post_msg_queue_hash` is not the last chunk's.
+    #[error("payload post_msg_queue_hash {found}, last chunk's is {expected}")]
+    PostMsgQueueHash {
+        /// The last chunk's `post_msg_queue_hash`.
+        expected: B256,
+        /// The payload's value.
+        found: B256,
+    },
+    /// The payload's first block number is not the first chunk's.
+    #[error("payload initial_block_number {found}, first chunk's is {expected}")]
+    InitialBlockNumber {
+        /// The first chunk's `initial_block_number`.
+        expected: u64,
+        /// The payload's value.
+        found: u64,
+    },
+    /// The payload holds a different number of blocks than the chunks together.
+    #[error("payload has {found} block contexts, the chunks {expected}")]
+    NumBlocks {
+        /// The chunks' blocks, all together.
+        expected: usize,
+        /// The payload's block contexts.
+        found: usize,
+    },
+    /// A block context of the payload differs from the chunk's.
+    #[error("payload block context {index} differs from the chunks'")]
+    BlockContext {
+        /// Index of the block in the batch.
+        index: usize,
+    },
+    /// The payload's transaction data ends inside a chunk's piece.
+    #[error("chunk {chunk} needs {needed} bytes of transaction data, {available} are left")]
+    TxDataTooShort {
+        /// Index of the chunk.
+        chunk: usize,
+        /// The chunk's `tx_data_length`.
+        needed: u64,
+        /// The bytes left in the payload.
+        available: usize,
+    },
+    /// A chunk's piece of the transaction data does not hash to its `tx_data_digest`.
+    #[error("chunk {chunk} transaction data hashes to {found}, the chunk proved {expected}")]
+    TxDataDigest {
+        /// Index of the chunk.
+        chunk: usize,
+        /// The chunk's `tx_data_digest`.
+        expected: B256,
+        /// keccak256 of the payload's piece.
+        found: B256,
+    },
+    /// Transaction data is left over after the last chunk's piece.
+    #[error("{extra} bytes of transaction data are left after the last chunk")]
+    TxDataTrailing {
+        /// The number of bytes left over.
+        extra: usize,
+    },
+}
+
+/// A KZG operation on a blob that failed (host only, feature `kzg`).
+#[cfg(feature = "kzg")]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KzgError {
+    /// c-kzg rejected an input (e.g. a commitment or proof that is not a valid G1 point, a
+    /// non-canonical field element) or failed.
+    #[error("c-kzg: {0}")]
+    CKzg(String),
+    /// The proof does not show that the committed polynomial takes the claimed value.
+    #[error("KZG proof does not verify")]
+    VerificationFailed,
+    /// Blob data proof bytes of the wrong length.
+    #[error("blob data proof must be {expected} bytes, got {found}")]
+    Length {
+        /// [`BlobDataProof::SIZE`](crate::BlobDataProof::SIZE).
+        expected: usize,
+        /// The number of bytes given.
+        found: usize,
+    },
+}

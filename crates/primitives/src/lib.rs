@@ -17,6 +17,23 @@
 //!   batches must link up (chain id, state roots, batch hashes, message-queue hashes, chunk
 //!   blockhashes, block numbers); [`BundleInfo::from_batches`] and [`bundle_hash`] build the
 //!   bundle level.
+//! - **Batch header** ([`BatchHeader`]): the 73-byte codec v7+ header (version, batch index,
+//!   blob versioned hash, parent batch hash) whose keccak256 is the batch hash;
+//!   [`BatchInfo::from_header_and_chunks`] builds a batch's public inputs from it.
+//! - **Blob data** ([`Blob`], [`Envelope`], [`BlobPayload`]): a batch's data in an EIP-4844 blob
+//!   (31 data bytes per field element), the envelope around it (codec version, length,
+//!   zstd flag; decompressed with `ruzstd`, compressed on the host with feature `zstd`) and the
+//!   payload (message-queue hashes, block contexts, L2 transactions);
+//!   [`check_payload_against_chunks`] ties a payload to the chunk proofs of its batch.
+//! - **Blob opening** ([`challenge_digest`], [`challenge_point`], [`evaluate_blob`],
+//!   [`BlobField`], [`BlsScalar`]): the Fiat-Shamir point of a blob and the barycentric
+//!   evaluation of its polynomial there, generic over the field arithmetic so guests can run it
+//!   on their modular-arithmetic extension.
+//! - **KZG** (feature `kzg`, host only: `BlobDataProof`, `kzg_commitment`,
+//!   `kzg_versioned_hash`, `compute_kzg_proof`, `verify_kzg_proof`): commitment, versioned hash
+//!   and point proof of a blob with c-kzg and the Ethereum mainnet trusted setup.
+//! - **Errors** ([`ChainError`], [`BatchHeaderError`], [`BlobError`], [`PayloadMismatch`], …):
+//!   one type per failure domain.
 //!
 //! Main entry points: `ForkSchedule::from_genesis_json(json)?.fork_at(number, timestamp)?`, then
 //! `info.pi_hash(PiVersion::new(fork, Domain::Rollup).byte())` on a chunk, batch or bundle info:
@@ -48,19 +65,34 @@
 #![no_std]
 
 extern crate alloc;
+#[cfg(feature = "zstd")]
+extern crate std;
 
 mod batch;
+mod batch_header;
+mod blob;
 mod bundle;
 mod chain;
 mod chunk;
 mod enums;
 mod error;
 mod fork;
+#[cfg(feature = "kzg")]
+mod kzg;
 mod pi;
 mod schedule;
 
 pub use alloy_primitives::{B256, U256};
 pub use batch::BatchInfo;
+pub use batch_header::{BatchHeader, BATCH_HEADER_SIZE};
+#[cfg(feature = "zstd")]
+pub use blob::encode_envelope;
+pub use blob::{
+    challenge_digest, challenge_point, check_payload_against_chunks, evaluate_blob, Blob,
+    BlobField, BlobPayload, BlsScalar, Envelope, BLOB_DATA_CAPACITY, BLOB_SIZE, BLS_MODULUS,
+    BYTES_PER_FIELD_ELEMENT, ENVELOPE_HEADER_SIZE, FIELD_ELEMENTS_PER_BLOB, MAX_ENVELOPE_DATA_SIZE,
+    MAX_PAYLOAD_SIZE, PAYLOAD_HEADER_SIZE, ROOT_OF_UNITY,
+};
 pub use bundle::{bundle_hash, BundleInfo};
 pub use chain::{check_chain, Chained};
 pub use chunk::{BlockContext, ChunkInfo, BLOCK_CONTEXT_SIZE};
@@ -68,10 +100,17 @@ pub use enums::{
     ProofsReadyStatus, ProverProviderType, ProverTaskFailureType, ProverTaskStatus, ProvingStatus,
     RollupStatus, SubmitFailureType, SubmitProofStatus, TaskType,
 };
+#[cfg(feature = "kzg")]
+pub use error::KzgError;
 pub use error::{
-    ActivationKind, ChainError, ForkScheduleError, HashField, InfoKind, InvalidEnumValue,
-    NoActiveFork, UnknownFork,
+    ActivationKind, BatchHeaderError, BlobError, ChainError, ForkScheduleError, HashField,
+    InfoKind, InvalidEnumValue, NoActiveFork, PayloadMismatch, UnknownFork,
 };
 pub use fork::{EvmSpec, ForkName};
+#[cfg(feature = "kzg")]
+pub use kzg::{
+    compute_kzg_proof, kzg_commitment, kzg_versioned_hash, verify_kzg_proof, BlobDataProof,
+    KzgPoint,
+};
 pub use pi::{Domain, PiVersion, PublicInputs};
 pub use schedule::{ForkActivation, ForkSchedule};

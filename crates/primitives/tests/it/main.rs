@@ -1,8 +1,13 @@
 //! Integration tests of `rollproof-primitives`' public API (one binary, one module per area).
 
+mod batch_header;
+mod blob;
 mod chain;
 mod enums;
 mod fork;
+#[cfg(feature = "kzg")]
+mod kzg;
+mod payload_chunks;
 mod pi;
 mod schedule;
 mod serde_props;
@@ -16,6 +21,21 @@ pub fn tiny_keccak256(bytes: &[u8]) -> [u8; 32] {
     hasher.update(bytes);
     let mut out = [0u8; 32];
     hasher.finalize(&mut out);
+    out
+}
+
+/// `len` pseudo-random bytes from `seed` (splitmix64), for data whose content does not matter.
+pub fn pseudo_random_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out.truncate(len);
     out
 }
 

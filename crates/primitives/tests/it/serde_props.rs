@@ -58,11 +58,11 @@ fn round_trip<T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug>(val
     assert_eq!(&back, value, "{json}");
 }
 
-fn b256() -> impl Strategy<Value = B256> {
+pub(crate) fn b256() -> impl Strategy<Value = B256> {
     any::<[u8; 32]>().prop_map(B256::from)
 }
 
-fn block_ctx() -> impl Strategy<Value = BlockContext> {
+pub(crate) fn block_ctx() -> impl Strategy<Value = BlockContext> {
     (
         any::<u64>(),
         any::<[u64; 4]>(),
