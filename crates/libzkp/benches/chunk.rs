@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 use alloy_primitives::U256;
 use clap::Parser;
 use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
-use rollproof_libzkp::{ChunkProgram, ChunkVerifier};
+use rollproof_libzkp::{
+    testing::{peak_rss_gib, reset_peak_rss},
+    ChunkProgram, ChunkVerifier,
+};
 use rollproof_primitives::ForkName;
 use rollproof_stateless::{ChainSpec, ChunkInput, ChunkWitness, NativeCrypto};
 use rollproof_zkvm::{GuestToolchain, ProvingParams};
@@ -130,22 +133,6 @@ fn fixtures(sample: u64) -> Vec<ChunkWitness> {
         witnesses.extend(found);
     }
     witnesses
-}
-
-/// The process's peak resident set since the last [`reset_peak_rss`], in GiB.
-fn peak_rss_gib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kib: f64 = status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kib / (1024.0 * 1024.0)
-}
-
-/// Resets the kernel's peak-RSS counter of this process (Linux `clear_refs` 5).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 struct Row {

@@ -4,6 +4,14 @@
 //! - [`chunk`]: [`ChunkProgram`], the chunk guest built for OpenVM: execute a
 //!   [`ChunkWitness`](rollproof_stateless::ChunkWitness) to its public-input hash and cycle
 //!   count, and prove it.
+//! - [`batch`]: [`BatchProgram`], the batch guest built for one chunk program: verifies the
+//!   batch's chunk proofs inside its proof (deferral) and checks the batch data; a
+//!   [`BatchInput`] is what it proves (chunk proofs, header, blob envelope, KZG opening), and
+//!   [`BatchInput::assemble`] builds one from chunks.
+//! - [`bundle`]: [`BundleProgram`], the bundle guest built for one batch program: verifies the
+//!   bundle's batch proofs inside its proof and checks that they chain.
+//! - [`parent`]: what the two share ([`parent::build_parent`]: a guest bound at build time to
+//!   one child program).
 //! - [`proof`]: wrapped proofs (`{metadata, proof, vk, git_version}`), [`ChunkProof`];
 //!   [`wrap_proof`] assembles one from a bare proof, metadata and key.
 //! - [`task`]: the universal task a prover receives ([`UniversalTask`]; [`chunk_task`] builds
@@ -21,8 +29,11 @@
 //! Entry point: [`ChunkProgram::build`].
 
 pub mod assets;
+pub mod batch;
+pub mod bundle;
 pub mod chunk;
 mod error;
+pub mod parent;
 pub mod proof;
 pub mod task;
 #[cfg(feature = "testing")]
@@ -30,6 +41,8 @@ pub mod testing;
 pub mod verifier;
 pub mod witness;
 
+pub use batch::{BatchExecution, BatchInput, BatchProgram};
+pub use bundle::BundleProgram;
 pub use chunk::{ChunkExecution, ChunkProgram};
 pub use error::Error;
 pub use proof::{wrap_proof, ChunkProof, ChunkProofMetadata, WrappedProof};

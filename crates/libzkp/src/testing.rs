@@ -19,7 +19,7 @@ use std::{
     sync::Mutex,
 };
 
-use rollproof_primitives::ForkName;
+use rollproof_primitives::{ForkName, PublicInputs};
 use rollproof_stateless::ChunkWitness;
 use rollproof_zkvm::{GuestToolchain, ProvingParams};
 use sha2::{Digest, Sha256};
@@ -165,6 +165,104 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::rename(&partial, path)
 }
 
+/// A real batch proof over one real chunk proof, with the program that made it.
+pub struct ProvenBatch {
+    /// The batch program (deferral keys for the chunk key, guest built).
+    pub program: crate::BatchProgram,
+    /// What was proven.
+    pub input: crate::BatchInput,
+    /// The batch's public inputs.
+    pub info: rollproof_primitives::BatchInfo,
+    /// The aggregated STARK proof, verified against the program's key.
+    pub proof: rollproof_zkvm::StarkProof,
+}
+
+/// A real proof of the one-chunk batch over `chunk` (the suite's chunk proof of `witness`):
+/// builds the batch program for the chunk's key (deferral keys, guest build: minutes), assembles
+/// batch 1 (parent hash 0x11..11, compressed blob) and proves it, or reuses the proof cached on
+/// disk for this exact batch program and input after verifying it again.
+pub fn proven_batch(chunk: &ProvenChunk, witness: &ChunkWitness) -> Result<ProvenBatch, Error> {
+    let _one_at_a_time = PROVING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let toolchain = GuestToolchain::from_env()?;
+    let params = ProvingParams::default();
+    let chunk_vk = crate::assets::load_chunk_vk(&chunk.assets, chunk.fork)
+        .map_err(|e| Error::Task(format!("loading the test assets' key: {e}")))?;
+    let started = std::time::Instant::now();
+    let program = crate::BatchProgram::build(&toolchain, params, &chunk_vk)?;
+    eprintln!(
+        "testing: batch program (deferral keys, guest build) in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let tx_data = witness.input.tx_data();
+    let (input, _opening) = crate::BatchInput::assemble(
+        chunk.fork,
+        1,
+        alloy_primitives::B256::repeat_byte(0x11),
+        vec![chunk.proof.clone()],
+        &[&tx_data],
+        true,
+    )?;
+    let (_witness, info, _children) = program.witness(&input)?;
+    let started = std::time::Instant::now();
+    let vk = program.verifying_key()?;
+    eprintln!(
+        "testing: batch verifying key in {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
+    let expected = info.pi_hash(
+        rollproof_primitives::PiVersion::new(chunk.fork, rollproof_primitives::Domain::Rollup)
+            .byte(),
+    );
+
+    let mut hasher = Sha256::new();
+    hasher.update(vk.to_bytes());
+    hasher.update(&chunk.proof.proof);
+    hasher.update(&input.blob_envelope);
+    let proof_id = alloy_primitives::hex::encode(&hasher.finalize()[..8]);
+    let cached = test_dir()
+        .join("proofs")
+        .join(format!("batch-{proof_id}.bin"));
+    let verified = |proof: &rollproof_zkvm::StarkProof| {
+        rollproof_zkvm::verify_stark_proof(&vk, proof)
+            .ok()
+            .filter(|revealed| revealed.as_slice() == expected.as_slice())
+            .is_some()
+    };
+    if let Ok(bytes) = std::fs::read(&cached) {
+        let proof = rollproof_zkvm::StarkProof(bytes);
+        if verified(&proof) {
+            eprintln!("testing: reusing the batch proof {}", cached.display());
+            return Ok(ProvenBatch {
+                program,
+                input,
+                info,
+                proof,
+            });
+        }
+    }
+    eprintln!("testing: proving a batch of 1 chunk");
+    let started = std::time::Instant::now();
+    let (proof, _) = program.prove(&input)?;
+    eprintln!(
+        "testing: batch proof in {:.0} s, {} bytes",
+        started.elapsed().as_secs_f64(),
+        proof.0.len()
+    );
+    if !verified(&proof) {
+        return Err(Error::Task("a fresh batch proof does not verify".into()));
+    }
+    write_atomically(&cached, &proof.0)
+        .map_err(|e| Error::Task(format!("caching the batch proof: {e}")))?;
+    Ok(ProvenBatch {
+        program,
+        input,
+        info,
+        proof,
+    })
+}
+
 /// Writes `<root>/<fork>/` with a manifest that checks out and a `chunk/vk.bin` that is not a
 /// verifying key: assets that pass every file check yet fail to load (no guest build needed).
 pub fn write_unloadable_assets(root: &Path, fork: ForkName) -> std::io::Result<()> {
@@ -179,4 +277,20 @@ pub fn write_unloadable_assets(root: &Path, fork: ForkName) -> std::io::Result<(
         std::fs::write(path, bytes)?;
     }
     Ok(())
+}
+
+/// The process's peak resident set since the last [`reset_peak_rss`], in GiB.
+pub fn peak_rss_gib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib: f64 = status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0.0);
+    kib / (1024.0 * 1024.0)
+}
+
+/// Resets the kernel's peak-RSS counter of this process (Linux `clear_refs` 5).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }

@@ -347,6 +347,36 @@ pub enum BlobError {
     },
 }
 
+/// Why a batch's data does not check ([`BatchWitness::check`](crate::BatchWitness::check)).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    /// The header's version byte is not the fork's codec version.
+    #[error("batch header version {found}, expected codec version {expected}")]
+    HeaderVersion {
+        /// The fork's codec version.
+        expected: u8,
+        /// The header's version byte.
+        found: u8,
+    },
+    /// The header's versioned hash is not that of the supplied KZG commitment.
+    #[error("the header's blob versioned hash {header} is not the commitment's {commitment}")]
+    VersionedHash {
+        /// The header's value.
+        header: B256,
+        /// The supplied commitment's versioned hash.
+        commitment: B256,
+    },
+    /// The blob or its envelope or payload does not decode.
+    #[error("blob: {0}")]
+    Blob(#[from] BlobError),
+    /// The blob payload is not the chunks' data.
+    #[error("blob payload: {0}")]
+    Payload(#[from] PayloadMismatch),
+    /// The chunks do not chain.
+    #[error("chunks: {0}")]
+    Chain(#[from] ChainError),
+}
+
 /// A blob payload that does not hold what the chunks of its batch proved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PayloadMismatch {

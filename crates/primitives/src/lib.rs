@@ -32,6 +32,11 @@
 //! - **KZG** (feature `kzg`, host only: `BlobDataProof`, `kzg_commitment`,
 //!   `kzg_versioned_hash`, `compute_kzg_proof`, `verify_kzg_proof`): commitment, versioned hash
 //!   and point proof of a blob with c-kzg and the Ethereum mainnet trusted setup.
+//! - **Batch witness** ([`BatchWitness`]): what the batch guest reads; [`BatchWitness::check`]
+//!   checks a batch's data (header version, versioned hash of the commitment, blob payload =
+//!   the chunks' data, chaining) the same way in the guest and on the host, and returns the
+//!   [`PointEvaluation`] the caller verifies with the KZG proof. [`BundleWitness`] is the
+//!   bundle guest's.
 //! - **Errors** ([`ChainError`], [`BatchHeaderError`], [`BlobError`], [`PayloadMismatch`], …):
 //!   one type per failure domain.
 //!
@@ -70,13 +75,16 @@ extern crate std;
 
 mod batch;
 mod batch_header;
+mod batch_witness;
 mod blob;
 mod bundle;
+mod bundle_witness;
 mod chain;
 mod chunk;
 mod enums;
 mod error;
 mod fork;
+mod hex;
 #[cfg(feature = "kzg")]
 mod kzg;
 mod pi;
@@ -85,6 +93,7 @@ mod schedule;
 pub use alloy_primitives::{B256, U256};
 pub use batch::BatchInfo;
 pub use batch_header::{BatchHeader, BATCH_HEADER_SIZE};
+pub use batch_witness::{BatchWitness, PointEvaluation, VERSIONED_HASH_VERSION_KZG};
 #[cfg(feature = "zstd")]
 pub use blob::encode_envelope;
 pub use blob::{
@@ -94,6 +103,7 @@ pub use blob::{
     MAX_PAYLOAD_SIZE, PAYLOAD_HEADER_SIZE, ROOT_OF_UNITY,
 };
 pub use bundle::{bundle_hash, BundleInfo};
+pub use bundle_witness::BundleWitness;
 pub use chain::{check_chain, Chained};
 pub use chunk::{BlockContext, ChunkInfo, BLOCK_CONTEXT_SIZE};
 pub use enums::{
@@ -103,10 +113,11 @@ pub use enums::{
 #[cfg(feature = "kzg")]
 pub use error::KzgError;
 pub use error::{
-    ActivationKind, BatchHeaderError, BlobError, ChainError, ForkScheduleError, HashField,
-    InfoKind, InvalidEnumValue, NoActiveFork, PayloadMismatch, UnknownFork,
+    ActivationKind, BatchError, BatchHeaderError, BlobError, ChainError, ForkScheduleError,
+    HashField, InfoKind, InvalidEnumValue, NoActiveFork, PayloadMismatch, UnknownFork,
 };
 pub use fork::{EvmSpec, ForkName};
+pub use hex::hex_bytes;
 #[cfg(feature = "kzg")]
 pub use kzg::{
     compute_kzg_proof, kzg_commitment, kzg_versioned_hash, verify_kzg_proof, BlobDataProof,

@@ -48,6 +48,23 @@ pub struct ChunkInput {
     pub withdraw_root_slot: Option<(Address, U256)>,
 }
 
+impl ChunkInput {
+    /// The chunk's L2 transaction data as the chunk proof commits to it (the digest and length
+    /// in [`ChunkInfo`]) and a batch's blob carries it: every transaction's EIP-2718 encoding,
+    /// in block order.
+    pub fn tx_data(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for tx in self
+            .blocks
+            .iter()
+            .flat_map(|block| &block.body.transactions)
+        {
+            tx.encode_2718(&mut out);
+        }
+        out
+    }
+}
+
 /// Validates `input` under `chain`'s rules and returns the chunk's public inputs.
 pub fn validate_chunk<C: Crypto>(
     chain: &ChainSpec,

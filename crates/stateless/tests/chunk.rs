@@ -343,6 +343,11 @@ fn single_block_chunk_validates() {
         .collect();
     assert_eq!(info.tx_data_digest, keccak256(&tx_data));
     assert_eq!(info.tx_data_length, tx_data.len() as u64);
+    assert_eq!(
+        input.tx_data(),
+        tx_data,
+        "what a batch's blob carries for this chunk"
+    );
     assert_eq!(info.prev_msg_queue_hash, input.prev_msg_queue_hash);
     assert_eq!(info.post_msg_queue_hash, input.prev_msg_queue_hash);
     assert_eq!(info.initial_block_number, 1);

@@ -10,10 +10,16 @@ use openvm_sdk::{
     openvm_circuit::arch::{instructions::exe::VmExe, ContinuationVmProof},
     Sdk, StdIn, F, SC,
 };
+
+/// The builder of this crate's SDKs.
+type SdkBuilder = openvm_sdk::builder::GenericSdkBuilder<
+    openvm_sdk::DefaultStarkEngine,
+    openvm_sdk_config::SdkVmCpuBuilder,
+>;
 use openvm_sdk_config::SdkVmConfig;
 use openvm_stark_backend::p3_field::PrimeField32;
 
-use crate::{ProvingParams, ZkvmError};
+use crate::{deferral::ChildVerifier, ProvingParams, ZkvmError};
 
 /// A transpiled guest program bound to its VM configuration and proving parameters.
 ///
@@ -26,6 +32,7 @@ pub struct AppProgram {
     exe: Arc<VmExe<F>>,
     app_pk: OnceLock<AppProvingKey<SdkVmConfig>>,
     agg_pk: OnceLock<AggProvingKey>,
+    children: Option<Arc<ChildVerifier>>,
 }
 
 /// What a metered execution measured.
@@ -57,7 +64,42 @@ impl AppProgram {
             exe,
             app_pk: OnceLock::new(),
             agg_pk: OnceLock::new(),
+            children: None,
         }
+    }
+
+    /// Makes this a parent program that verifies proofs of `children`'s child key through
+    /// deferral. The program's VM configuration must carry exactly the deferral configuration
+    /// `children` derives (a stale `openvm.toml` for another child key is an error).
+    pub fn with_children(mut self, children: Arc<ChildVerifier>) -> Result<Self, ZkvmError> {
+        let expected = children.deferral_config();
+        let found = self.app_config.app_vm_config.deferral.as_ref();
+        if found.map(|config| &config.circuits) != Some(&expected.circuits) {
+            return Err(ZkvmError::InvalidAsset {
+                name: self.name.clone(),
+                reason: format!(
+                    "the VM configuration's deferral circuits ({found:?}) are not the ones for \
+                     the child verifying key ({:?})",
+                    expected.circuits
+                ),
+            });
+        }
+        self.children = Some(children);
+        Ok(self)
+    }
+
+    /// The deferral hook commit of this program's aggregated proofs: `Some` for a parent
+    /// program (its proofs carry deferrals; a grandparent verifying them needs it), `None` for a
+    /// plain one.
+    pub fn def_hook_commit(&self) -> Option<CommitBytes> {
+        self.children
+            .as_ref()
+            .map(|children| children.def_hook_commit())
+    }
+
+    /// The child verifier of a parent program.
+    pub fn children(&self) -> Option<&Arc<ChildVerifier>> {
+        self.children.as_ref()
     }
 
     /// The guest's name.
@@ -124,7 +166,7 @@ impl AppProgram {
         } else {
             builder.app_config(self.app_config.clone())
         };
-        builder
+        self.with_deferral(builder)
             .build_without_transpiler()
             .map_err(|e| ZkvmError::Proving(format!("setting up the VM failed: {e}")))
     }
@@ -146,11 +188,18 @@ impl AppProgram {
             }
         };
         // The key carries the aggregation parameters; the builder takes one or the other.
-        Sdk::builder()
-            .app_pk(self.app_pk()?.clone())
-            .agg_pk(agg_pk)
+        let builder = Sdk::builder().app_pk(self.app_pk()?.clone()).agg_pk(agg_pk);
+        self.with_deferral(builder)
             .build_without_transpiler()
             .map_err(|e| ZkvmError::Proving(format!("setting up the VM failed: {e}")))
+    }
+
+    /// Gives a parent program's SDK its deferral prover (child proofs are verified there).
+    fn with_deferral(&self, builder: SdkBuilder) -> SdkBuilder {
+        match &self.children {
+            Some(children) => builder.deferral_agg_prover(children.deferral_agg_prover()),
+            None => builder,
+        }
     }
 
     /// The transpiled program.
@@ -158,20 +207,26 @@ impl AppProgram {
         Arc::clone(&self.exe)
     }
 
-    /// Runs the program without proving; returns the revealed public values.
+    /// Runs the program without proving; returns the revealed public values. A panic inside
+    /// the VM (e.g. a deferral call with no matching deferral state) is an execution error.
     pub fn execute(&self, input: StdIn) -> Result<Vec<u8>, ZkvmError> {
-        self.sdk(false)?
-            .execute(Arc::clone(&self.exe), input)
-            .map_err(|e| ZkvmError::Execution(e.to_string()))
+        let sdk = self.sdk(false)?;
+        catch_unwind(AssertUnwindSafe(|| {
+            sdk.execute(Arc::clone(&self.exe), input)
+        }))
+        .map_err(|panic| ZkvmError::Execution(format!("VM panicked: {}", panic_message(&panic))))?
+        .map_err(|e| ZkvmError::Execution(e.to_string()))
     }
 
     /// Runs the program with metering (instruction count, trace cells). Generates the app proving
     /// key on first use.
     pub fn execute_metered(&self, input: StdIn) -> Result<ExecutionReport, ZkvmError> {
-        let (public_values, (trace_cells, instructions)) = self
-            .sdk(true)?
-            .execute_metered_cost(Arc::clone(&self.exe), input)
-            .map_err(|e| ZkvmError::Execution(e.to_string()))?;
+        let sdk = self.sdk(true)?;
+        let (public_values, (trace_cells, instructions)) = catch_unwind(AssertUnwindSafe(|| {
+            sdk.execute_metered_cost(Arc::clone(&self.exe), input)
+        }))
+        .map_err(|panic| ZkvmError::Execution(format!("VM panicked: {}", panic_message(&panic))))?
+        .map_err(|e| ZkvmError::Execution(e.to_string()))?;
         Ok(ExecutionReport {
             public_values,
             instructions,

@@ -25,6 +25,7 @@ pub struct GuestProgram {
     dir: PathBuf,
     vm_config: SdkVmConfig,
     target_dir: Option<PathBuf>,
+    build_env: Vec<(String, String)>,
 }
 
 impl GuestProgram {
@@ -57,6 +58,7 @@ impl GuestProgram {
             dir,
             vm_config,
             target_dir,
+            build_env: Vec::new(),
         })
     }
 
@@ -118,6 +120,30 @@ impl GuestProgram {
         self
     }
 
+    /// Adds the deferral configuration of a parent program (see
+    /// [`ChildVerifier::deferral_config`](crate::ChildVerifier::deferral_config)) to the VM
+    /// configuration read from `openvm.toml`: it depends on the child verifying key, so it is
+    /// derived when the program is built, never written by hand.
+    pub fn with_deferral(mut self, config: openvm_sdk_config::deferral::DeferralConfig) -> Self {
+        use openvm_sdk::openvm_circuit::arch::{instructions::DEFERRAL_AS, MemoryConfig};
+        // Parsing an `openvm.toml` without deferrals sizes the deferral address space to zero;
+        // give it the VM's default size back.
+        let deferral_as = DEFERRAL_AS as usize;
+        let default_cells = MemoryConfig::default().addr_spaces[deferral_as].num_cells;
+        self.vm_config.system.config.memory_config.addr_spaces[deferral_as].num_cells =
+            default_cells;
+        self.vm_config.deferral = Some(config);
+        self
+    }
+
+    /// Sets a compile-time value the guest reads with `env!(key)` (passed to rustc as
+    /// `--env-set`, so it reaches the guest and never the host process's environment). Parent
+    /// guests take the commitments of the child program they accept this way.
+    pub fn with_build_env(mut self, key: &str, value: &str) -> Self {
+        self.build_env.push((key.to_string(), value.to_string()));
+        self
+    }
+
     fn guest_options(&self) -> GuestOptions {
         let mut remaps = Vec::new();
         // Build-script outputs live under the target dir: map it too.
@@ -135,12 +161,22 @@ impl GuestProgram {
         if let Some(prefix) = env::var_os("ROLLPROOF_GUEST_TOOLCHAIN_DIR") {
             remaps.push((PathBuf::from(prefix), "/guest-toolchain"));
         }
-        let flags = remaps.iter().flat_map(|(from, to)| {
-            [
-                "--remap-path-prefix".to_string(),
-                format!("{}={to}", from.display()),
-            ]
-        });
+        let mut flags: Vec<String> = remaps
+            .iter()
+            .flat_map(|(from, to)| {
+                [
+                    "--remap-path-prefix".to_string(),
+                    format!("{}={to}", from.display()),
+                ]
+            })
+            .collect();
+        if !self.build_env.is_empty() {
+            // `--env-set` is unstable; guest builds already run with RUSTC_BOOTSTRAP=1.
+            flags.push("-Zunstable-options".to_string());
+            for (key, value) in &self.build_env {
+                flags.extend(["--env-set".to_string(), format!("{key}={value}")]);
+            }
+        }
         let mut opts = GuestOptions::default()
             .with_options(["--locked"])
             .with_rustc_flags(flags);

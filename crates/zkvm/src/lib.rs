@@ -12,6 +12,9 @@
 //! - [`AppProgram`]: execute (no proof), measure, and prove a program into an [`AppProof`].
 //! - [`AppProgram::prove_stark`] / [`verify_stark_proof`]: aggregated STARK proofs
 //!   ([`StarkProof`]) and their per-program [`StarkVerifyingKey`], the form provers submit.
+//! - [`ChildVerifier`]: parent programs (batch, bundle) verify their children's aggregated
+//!   proofs inside the guest through OpenVM's deferral mechanism; [`ChildCommits`] are the
+//!   child program commitments a parent guest must insist on.
 //! - [`verify_app_proof`]: check an app proof against a verifying key and the expected program
 //!   commitment, returning the public values the guest revealed.
 //!
@@ -19,6 +22,7 @@
 //! The `zkvm_selfcheck` binary runs the whole path on the smallest guest.
 
 mod app;
+mod deferral;
 mod error;
 mod guest;
 mod params;
@@ -28,6 +32,7 @@ mod toolchain;
 mod verify;
 
 pub use app::{AppProgram, AppProof, ExecutionReport};
+pub use deferral::{ChildCommits, ChildInputs, ChildVerifier, CHILD_DEFERRAL_INDEX};
 pub use error::ZkvmError;
 pub use guest::{circuits_dir, GuestProgram};
 pub use openvm_continuations::CommitBytes;

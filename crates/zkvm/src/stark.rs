@@ -16,7 +16,7 @@ use openvm_verify_stark_host::{
 
 use crate::{
     app::{panic_message, public_value_bytes},
-    AppProgram, StdIn, ZkvmError,
+    AppProgram, ChildInputs, StdIn, ZkvmError,
 };
 
 /// An aggregated STARK proof (compressed bytes; untrusted until verified).
@@ -34,12 +34,30 @@ impl AppProgram {
     /// Proves one run of the program on `input` and aggregates it into one STARK proof.
     /// Generates the app and aggregation keys on first use.
     pub fn prove_stark(&self, input: StdIn) -> Result<StarkProof, ZkvmError> {
+        self.prove_stark_with(input, None)
+    }
+
+    /// [`Self::prove_stark`] for a parent program: `children` (made by the program's
+    /// [`ChildVerifier`](crate::ChildVerifier)) are verified inside the proof.
+    pub fn prove_stark_with(
+        &self,
+        mut input: StdIn,
+        children: Option<&ChildInputs>,
+    ) -> Result<StarkProof, ZkvmError> {
         let sdk = self.aggregating_sdk()?;
+        let deferral_inputs = match children {
+            Some(children) => {
+                children.attach(&mut input);
+                children.proving_inputs()
+            }
+            None => Vec::new(),
+        };
         // The SDK panics on some internal failures; a prover must report them, not abort.
-        let (proof, _baseline) =
-            catch_unwind(AssertUnwindSafe(|| sdk.prove(self.exe(), input, &[])))
-                .map_err(|panic| ZkvmError::Proving(panic_message(&panic)))?
-                .map_err(|e| ZkvmError::Proving(e.to_string()))?;
+        let (proof, _baseline) = catch_unwind(AssertUnwindSafe(|| {
+            sdk.prove(self.exe(), input, &deferral_inputs)
+        }))
+        .map_err(|panic| ZkvmError::Proving(panic_message(&panic)))?
+        .map_err(|e| ZkvmError::Proving(e.to_string()))?;
         let encoded = proof
             .encode_to_vec()
             .map_err(|e| ZkvmError::Proving(format!("encoding the proof: {e}")))?;
@@ -62,7 +80,24 @@ impl AppProgram {
     }
 }
 
+/// Decompresses and decodes a proof (untrusted bytes: errors, never panics).
+pub(crate) fn decode_stark_proof(proof: &StarkProof) -> Result<VmStarkProof, ZkvmError> {
+    let decoded = zstd::decode_all(proof.0.as_slice())
+        .map_err(|e| ZkvmError::InvalidProof(format!("proof is not zstd data: {e}")))?;
+    catch_unwind(AssertUnwindSafe(|| {
+        VmStarkProof::decode_from_bytes(&decoded)
+    }))
+    .map_err(|panic| {
+        ZkvmError::InvalidProof(format!("decoder panicked: {}", panic_message(&panic)))
+    })?
+    .map_err(|e| ZkvmError::InvalidProof(format!("malformed proof: {e}")))
+}
+
 impl StarkVerifyingKey {
+    pub(crate) fn inner(&self) -> &VmStarkVerifyingKey {
+        &self.0
+    }
+
     /// The key's bytes (bitcode, as the SDK writes verifying keys).
     pub fn to_bytes(&self) -> Vec<u8> {
         bitcode::serialize(&self.0).expect("a verifying key always serializes")
@@ -83,11 +118,8 @@ pub fn verify_stark_proof(
     vk: &StarkVerifyingKey,
     proof: &StarkProof,
 ) -> Result<Vec<u8>, ZkvmError> {
-    let decoded = zstd::decode_all(proof.0.as_slice())
-        .map_err(|e| ZkvmError::InvalidProof(format!("proof is not zstd data: {e}")))?;
+    let proof = decode_stark_proof(proof)?;
     catch_unwind(AssertUnwindSafe(|| {
-        let proof = VmStarkProof::decode_from_bytes(&decoded)
-            .map_err(|e| ZkvmError::InvalidProof(format!("malformed proof: {e}")))?;
         verify_vm_stark_proof_decoded(&vk.0, &proof)
             .map_err(|e| ZkvmError::InvalidProof(e.to_string()))?;
         public_value_bytes(&proof.user_pvs_proof.public_values)
