@@ -86,7 +86,7 @@ fn the_batch_guest_verifies_its_chunk_proof_and_rejects_what_does_not_check() {
     // A blob whose payload is not the chunk's data (one transaction byte changed), with a
     // KZG opening that is valid for it.
     let mut payload = BlobPayload::from_chunks(
-        &[proven.proof.metadata.chunk_info.clone()],
+        std::slice::from_ref(&proven.proof.metadata.chunk_info),
         &[tx_data.as_slice()],
     )
     .unwrap();

@@ -119,9 +119,10 @@ impl AppProgram {
             name: name.to_string(),
             reason,
         };
-        let vm_config = SdkVmConfig::from_toml(vm_config_toml)
+        let mut vm_config = SdkVmConfig::from_toml(vm_config_toml)
             .map_err(|e| invalid(format!("VM configuration: {e}")))?
             .optimize();
+        params.limit_segments(&mut vm_config);
         let exe: VmExe<F> =
             bitcode::deserialize(exe_bytes).map_err(|e| invalid(format!("executable: {e}")))?;
         Ok(Self::new(

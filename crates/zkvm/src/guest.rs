@@ -84,7 +84,9 @@ impl GuestProgram {
         toolchain: &GuestToolchain,
         params: ProvingParams,
     ) -> Result<AppProgram, ZkvmError> {
-        let app_config = AppConfig::new(self.vm_config.clone(), params.app_system_params());
+        let mut vm_config = self.vm_config.clone();
+        params.limit_segments(&mut vm_config);
+        let app_config = AppConfig::new(vm_config, params.app_system_params());
         let agg_params = params.aggregation_params();
         let sdk = Sdk::new(app_config.clone(), agg_params.clone()).map_err(|e| {
             ZkvmError::GuestProgram {

@@ -1,4 +1,5 @@
 use openvm_sdk::config::AggregationSystemParams;
+use openvm_sdk_config::SdkVmConfig;
 use openvm_stark_backend::SystemParams;
 use openvm_stark_sdk::config::{app_params_with_100_bits_security, MAX_APP_LOG_STACKED_HEIGHT};
 
@@ -26,6 +27,17 @@ impl ProvingParams {
     pub(crate) fn app_system_params(&self) -> SystemParams {
         app_params_with_100_bits_security(self.log_stacked_height)
     }
+
+    /// Caps the VM's estimate of a segment's trace memory (the SDK default is 15 GiB, which a
+    /// batch guest with the BLS12-381 chips turns into more than 24 GB of resident memory while
+    /// proving): longer runs split into more, smaller segments instead. Execution-only: the
+    /// verifying key does not depend on it.
+    pub(crate) fn limit_segments(&self, vm_config: &mut SdkVmConfig) {
+        vm_config.system.config.segmentation_max_memory = Self::SEGMENT_MAX_MEMORY;
+    }
+
+    /// The segment trace-memory cap [`Self::limit_segments`] applies: 6 GiB.
+    pub const SEGMENT_MAX_MEMORY: usize = 6 << 30;
 
     /// Parameters for the aggregation (leaf/internal) layers: the SDK's 100-bit defaults.
     pub(crate) fn aggregation_params(&self) -> AggregationSystemParams {
