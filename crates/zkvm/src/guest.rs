@@ -142,6 +142,15 @@ impl GuestProgram {
     /// `--env-set`, so it reaches the guest and never the host process's environment). Parent
     /// guests take the commitments of the child program they accept this way.
     pub fn with_build_env(mut self, key: &str, value: &str) -> Self {
+        if self.build_env.is_empty() {
+            // Builds with compile-time values pass other rustc flags than plain builds: give this
+            // guest its own target folder, so that building it and the plain guests in turn does
+            // not recompile their shared dependencies every time.
+            self.target_dir = self.target_dir.take().map(|dir| {
+                let folder = dir.file_name().unwrap_or_default().to_string_lossy();
+                dir.with_file_name(format!("{folder}-{}", self.name))
+            });
+        }
         self.build_env.push((key.to_string(), value.to_string()));
         self
     }
