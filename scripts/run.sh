@@ -3,7 +3,7 @@
 # the pipeline end to end (`e2e run`): devnet blocks -> embedded SQLite database -> coordinator
 # -> prover -> verified chunk proofs in e2e-out/proofs/, with a summary table. Arguments go to
 # `e2e run` (see `scripts/run.sh --help`: --blocks, --txs, --fork, --out, --assets,
-# --postgres URL).
+# --postgres URL, --handle, --aggregation).
 #
 #   scripts/run.sh selfcheck [args]   the smaller zkVM self-check instead (`zkvm_selfcheck`)
 set -euo pipefail

@@ -24,17 +24,30 @@ use crate::{
     config::{Config, ConfigError},
     error::{ok, ApiError, BAD_PARAMETER, GET_TASK_FAILURE, JWT_ERROR, NO_TASK, PROOF_FAILURE},
     metrics::Metrics,
-    task::{build_chunk_task, BuiltTask},
+    task::{build_task, BuiltTask},
     verifier::Verifiers,
 };
 
 /// Request bodies above this many bytes are refused (a proof is at most a few MB).
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// The task types handed out. Batch and bundle circuits (and so verifiers) do not exist yet:
-/// such tasks are never claimed, so none can get stuck on a prover that cannot prove it or a
-/// coordinator that cannot verify it.
-pub const SERVED_TASK_TYPES: [TaskType; 1] = [TaskType::Chunk];
+/// Whether tasks of `task_type` may go to a prover whose login token names `forks`.
+///
+/// Chunks: always (the claim itself filters chunks by fork). Batches and bundles are claimed
+/// without a fork filter (their fork is that of their first chunk, which the claim's SQL does
+/// not join), so they go only to a prover that proves every fork this coordinator has a
+/// verifier of that type for; and never when no fork's assets hold that circuit, so none gets
+/// stuck on a coordinator that cannot verify it.
+fn serves_type(verifiers: &Verifiers, task_type: TaskType, forks: &[ForkName]) -> bool {
+    match task_type {
+        TaskType::Chunk => true,
+        TaskType::Batch | TaskType::Bundle => {
+            let needed = verifiers.forks_with(task_type);
+            !needed.is_empty() && needed.iter().all(|fork| forks.contains(fork))
+        }
+        TaskType::Undefined => false,
+    }
+}
 
 /// What every handler shares.
 pub struct AppState {
@@ -273,19 +286,9 @@ async fn get_task(
 ) -> Result<Response, ApiError> {
     let claims = login_claims(&s, &headers)?;
     let req: GetTaskRequest = parse_body(body)?;
-    let types: Vec<TaskType> = task_types(&req.task_types)?
-        .into_iter()
-        .filter(|t| SERVED_TASK_TYPES.contains(t))
-        .collect();
+    let asked = task_types(&req.task_types)?;
     if block_list::is_blocked(&s.db, &claims.public_key).await? {
         return Err(ApiError::new(GET_TASK_FAILURE, "public key is blocked"));
-    }
-    if types.is_empty() {
-        return Err(ApiError::new(
-            NO_TASK,
-            "no task available: only chunk tasks are handed out (batch and bundle verifiers do \
-             not exist yet)",
-        ));
     }
     let only_task_id = req
         .task_id
@@ -309,12 +312,24 @@ async fn get_task(
             ),
         ));
     }
+    let types: Vec<TaskType> = asked
+        .into_iter()
+        .filter(|t| serves_type(&s.verifiers, *t, &forks))
+        .collect();
+    if types.is_empty() {
+        return Err(ApiError::new(
+            NO_TASK,
+            "no task available: this coordinator verifies none of the asked task types for \
+             the login's forks (batch and bundle tasks need every fork's aggregation assets)",
+        ));
+    }
     // One outstanding task per prover: hand the same one out again.
     if let Some(pt) =
         rollproof_db::prover_task::find_assigned(&s.db, &claims.public_key, &types).await?
     {
         s.metrics.redeliveries.inc();
-        let built = deliverable(&s, pt.uuid, pt.task_id, pt.metadata.is_none()).await?;
+        let built = deliverable(&s, pt.uuid, pt.task_type, pt.task_id, pt.metadata.is_none())
+            .await?;
         return Ok(ok(task_data(pt.uuid, pt.task_id, pt.task_type, built)));
     }
     let prover = ProverIdentity {
@@ -344,7 +359,7 @@ async fn get_task(
         };
         if let Some(a) = tasks::claim(&s.db, &request).await? {
             let uuid = a.prover_task.uuid;
-            let built = deliverable(&s, uuid, a.task_id, true).await?;
+            let built = deliverable(&s, uuid, task_type, a.task_id, true).await?;
             s.metrics.assignments.inc();
             s.metrics.get_task_latency.observe(started.elapsed());
             return Ok(ok(task_data(uuid, a.task_id, task_type, built)));
@@ -353,7 +368,7 @@ async fn get_task(
     Err(ApiError::new(NO_TASK, "no task available"))
 }
 
-/// Builds the task of assignment `uuid` (chunk `task_id`) and, when `record` is set, stores what
+/// Builds the task of assignment `uuid` (`task_type` `task_id`) and, when `record` is set, stores what
 /// its proof must claim on the assignment. When the task cannot be built (missing or invalid
 /// witness, ...) the assignment is released at once (prover task invalid with failure type
 /// "server error", the attempt freed), so nothing stays stuck on a prover that never got a
@@ -361,14 +376,16 @@ async fn get_task(
 async fn deliverable(
     s: &AppState,
     uuid: Uuid,
+    task_type: TaskType,
     task_id: B256,
     record: bool,
 ) -> Result<BuiltTask, ApiError> {
-    let built = build_chunk_task(
+    let built = build_task(
         &s.db,
         &s.verifiers,
         &s.schedule,
         s.config.l2.chain_id,
+        task_type,
         task_id,
     )
     .await;
@@ -377,9 +394,8 @@ async fn deliverable(
             if !record {
                 return Ok(built);
             }
-            let metadata =
-                serde_json::to_vec(&built.metadata).expect("chunk metadata always serializes");
-            match rollproof_db::prover_task::set_metadata(&s.db, uuid, &metadata).await {
+            match rollproof_db::prover_task::set_metadata(&s.db, uuid, &built.metadata_json).await
+            {
                 Ok(_) => return Ok(built),
                 Err(e) => format!("cannot record the task metadata: {e}"),
             }
@@ -387,7 +403,7 @@ async fn deliverable(
         Err(e) => e.to_string(),
     };
     s.metrics.task_build_failures.inc();
-    tracing::error!(%uuid, %task_id, reason = %failure, "cannot build the chunk task: assignment released");
+    tracing::error!(%uuid, %task_type, %task_id, reason = %failure, "cannot build the task: assignment released");
     let attempts = s.config.prover_manager.session_attempts;
     if let Err(e) =
         tasks::record_failure(&s.db, uuid, ProverTaskFailureType::ServerError, attempts).await
@@ -396,7 +412,7 @@ async fn deliverable(
     }
     Err(ApiError::new(
         GET_TASK_FAILURE,
-        format!("cannot build the task of chunk {task_id}: {failure}"),
+        format!("cannot build the task of {task_type} {task_id}: {failure}"),
     ))
 }
 

@@ -136,7 +136,7 @@ async fn login(
         prover_name: format!("bench-{i}"),
         prover_provider_type: 1,
         prover_types: vec![1],
-        vks: vec![keys.vk_base64.clone()],
+        vks: vec![keys.chunk_vk_base64().to_string()],
     };
     let body = serde_json::to_value(sign_login(message, &key))?;
     let e = call(http, format!("{base}/login"), &challenge, body).await?;

@@ -79,35 +79,64 @@ pub async fn set_blocked(
     Ok(())
 }
 
-/// `coordinator_tool verify`: checks a chunk proof file (wrapped-proof JSON) offline against the
-/// configured verifier of `fork`, and prints what it proves.
+/// `coordinator_tool verify`: checks a proof file (wrapped-proof JSON) of `circuit` offline
+/// against the configured verifier of `fork`, and prints what it proves.
 pub fn verify_proof_file(
     verifiers: &crate::verifier::Verifiers,
+    circuit: TaskType,
     fork: ForkName,
     path: &std::path::Path,
     out: &mut impl Write,
 ) -> anyhow::Result<()> {
     anyhow::ensure!(
-        verifiers.chunk_vk(fork).is_some(),
-        "no verifier configured for fork {fork} (prover_manager.verifier.verifiers)"
+        verifiers.vk(fork, circuit).is_some(),
+        "no {circuit} verifier configured for fork {fork} (prover_manager.verifier.verifiers; \
+         batch and bundle verifiers need assets built with the aggregation circuits)"
     );
     let bytes = std::fs::read(path)
         .map_err(|e| anyhow::anyhow!("cannot read proof file {}: {e}", path.display()))?;
-    let metadata = verifiers
-        .verify_chunk_offline(fork, &bytes)
+    let pi_hash = verifiers
+        .verify_offline(circuit, fork, &bytes)
         .map_err(|e| anyhow::anyhow!("{}: the proof does not verify: {e}", path.display()))?;
-    let info = &metadata.chunk_info;
+    let what = match circuit {
+        TaskType::Chunk => {
+            let proof: rollproof_libzkp::ChunkProof = serde_json::from_slice(&bytes)?;
+            let info = &proof.metadata.chunk_info;
+            format!(
+                " of blocks {}..={} (chain {}), state root {} -> {},",
+                info.initial_block_number,
+                info.initial_block_number + info.block_ctxs.len() as u64 - 1,
+                info.chain_id,
+                info.prev_state_root,
+                info.post_state_root,
+            )
+        }
+        TaskType::Batch => {
+            let proof: rollproof_libzkp::BatchProof = serde_json::from_slice(&bytes)?;
+            let info = &proof.metadata.batch_info;
+            format!(
+                " of batch {} (chain {}), state root {} -> {},",
+                info.batch_hash, info.chain_id, info.parent_state_root, info.state_root
+            )
+        }
+        TaskType::Bundle => {
+            let proof: rollproof_libzkp::BundleProof = serde_json::from_slice(&bytes)?;
+            let info = &proof.metadata.bundle_info;
+            format!(
+                " of {} batch(es) up to {} (chain {}), state root {} -> {},",
+                info.num_batches,
+                info.batch_hash,
+                info.chain_id,
+                info.prev_state_root,
+                info.post_state_root
+            )
+        }
+        TaskType::Undefined => String::new(),
+    };
     writeln!(
         out,
-        "{}: valid {fork} chunk proof of blocks {}..={} (chain {}), state root {} -> {}, \
-         public-input hash {}",
+        "{}: valid {fork} {circuit} proof{what} public-input hash {pi_hash}",
         path.display(),
-        info.initial_block_number,
-        info.initial_block_number + info.block_ctxs.len() as u64 - 1,
-        info.chain_id,
-        info.prev_state_root,
-        info.post_state_root,
-        metadata.pi_hash()
     )?;
     Ok(())
 }

@@ -1,29 +1,28 @@
-//! Proof verification with libzkp, per configured fork.
+//! Proof verification with libzkp, per configured fork and circuit.
 //!
 //! [`Verifiers::load`] reads `prover_manager.verifier.verifiers` at startup: for each
-//! `{assets_path, fork_name}` the chunk verifying key of `<assets_path>/<fork>/` (checked
-//! against the fork's `manifest.json`) and the manifest's ZK version. A missing or corrupt asset
-//! fails startup with an error naming the entry. The loaded keys decide three things:
+//! `{assets_path, fork_name}` the verifying keys of `<assets_path>/<fork>/` (checked against the
+//! fork's `manifest.json`): the chunk key always, the batch and bundle keys when the assets hold
+//! those circuits; and the manifest's ZK version. A missing or corrupt asset fails startup with
+//! an error naming the entry. The loaded keys decide three things:
 //!
-//! - a prover's fork set at login: the forks whose verifying key (base64 of
-//!   id, [`ChunkVerifier::vk_id`], as the reference's `vks`) the prover names;
-//! - the `vk` of each chunk task handed out;
-//! - whether a submitted chunk proof is accepted ([`Verifiers::verify_chunk`]): it must verify
-//!   against the fork's key and reveal exactly the public-input hash the task was built with.
-//!
-//! Batch and bundle circuits do not exist yet, so there is no verifier for them: the coordinator
-//! does not hand those tasks out (see [`crate::api`]), and [`Verifiers::verify`] refuses their
-//! proofs.
+//! - a prover's fork set at login: the forks one of whose verifying keys (base64 of its id,
+//!   [`vk_id`], as the reference's `vks`) the prover names;
+//! - the `vk` of each task handed out, and which task types are handed out for a fork (a fork
+//!   without batch assets gets no batch tasks);
+//! - whether a submitted proof is accepted ([`Verifiers::verify`]): it must verify against the
+//!   key of the fork's circuit and reveal exactly the public-input hash the task was built with.
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
 use alloy_primitives::B256;
 use base64::{engine::general_purpose::STANDARD, Engine};
 use rollproof_libzkp::{
-    assets::{load_chunk_vk, AssetManifest},
-    ChunkProof, ChunkProofMetadata, ChunkVerifier, VerifyError,
+    assets::AssetManifest, verifier::vk_id, BatchProofMetadata, BundleProofMetadata,
+    ChunkProofMetadata, ProofMetadata, Verifier, VerifyError, WrappedProof,
 };
 use rollproof_primitives::{ForkName, TaskType};
+use serde::de::DeserializeOwned;
 
 use crate::config::{ConfigError, VerifierConfig};
 
@@ -32,12 +31,20 @@ use crate::config::{ConfigError, VerifierConfig};
 pub struct ForkKeys {
     /// The fork.
     pub fork: ForkName,
-    /// The id of the chunk verifying key, base64 (what provers list in `vks`).
-    pub vk_base64: String,
+    /// The id of each circuit's verifying key, base64 (what provers list in `vks`): always the
+    /// chunk circuit's, the batch and bundle circuits' when the assets hold them.
+    pub vks: BTreeMap<TaskType, String>,
     /// The ZK version of the fork's assets (`manifest.json`).
     pub zk_version: String,
     /// The assets root it was loaded from.
     pub assets_path: PathBuf,
+}
+
+impl ForkKeys {
+    /// The base64 id of the chunk verifying key.
+    pub fn chunk_vk_base64(&self) -> &str {
+        &self.vks[&TaskType::Chunk]
+    }
 }
 
 /// Why a submitted proof is refused.
@@ -46,10 +53,10 @@ pub enum VerifyFailure {
     /// libzkp refused the proof (malformed, wrong key or fork, invalid STARK, wrong pi hash).
     #[error(transparent)]
     Proof(#[from] VerifyError),
-    /// The proof is valid but for another chunk than the one assigned.
+    /// The proof is for another task than the one assigned.
     #[error(
         "the proof is for public-input hash {found}, the assigned task's is {expected} \
-         (a proof of another chunk)"
+         (a proof of another task)"
     )]
     OtherTask {
         /// The assigned task's pi hash.
@@ -63,19 +70,19 @@ pub enum VerifyFailure {
     /// The recorded task metadata is unreadable.
     #[error("the assignment's recorded task metadata is unreadable: {0}")]
     BadTaskMetadata(String),
-    /// No circuit (so no verifier) exists for this task type yet.
-    #[error("no verifier exists for {0} proofs yet")]
+    /// The task type has no proofs.
+    #[error("{0} tasks have no proofs to verify")]
     Unsupported(TaskType),
 }
 
 /// The verifying keys of every configured fork, loaded once at startup.
 pub struct Verifiers {
-    chunk: ChunkVerifier,
+    keys: Verifier,
     forks: Vec<ForkKeys>,
 }
 
 impl Verifiers {
-    /// Loads every configured fork's chunk verifying key and manifest. Fails, naming the entry,
+    /// Loads every configured fork's verifying keys and manifest. Fails, naming the entry,
     /// when an asset is missing or corrupt; at least one fork must be configured.
     pub fn load(config: &VerifierConfig) -> Result<Self, ConfigError> {
         if config.verifiers.is_empty() {
@@ -86,7 +93,7 @@ impl Verifiers {
                     .into(),
             });
         }
-        let mut chunk = ChunkVerifier::default();
+        let mut keys = Verifier::default();
         let mut forks = Vec::new();
         for (index, entry) in config.verifiers.iter().enumerate() {
             let fork: ForkName = entry.fork_name.parse().map_err(|_| ConfigError::Invalid {
@@ -101,18 +108,24 @@ impl Verifiers {
                 source: Box::new(source),
             };
             let manifest = AssetManifest::read(&root.join(fork.as_str()), fork).map_err(failed)?;
-            let vk = load_chunk_vk(&root, fork).map_err(failed)?;
-            chunk.insert(fork, vk);
-            let vk_id = chunk.vk_id(fork).expect("just inserted");
+            let mut vks = BTreeMap::new();
+            for circuit in [TaskType::Chunk, TaskType::Batch, TaskType::Bundle] {
+                if circuit != TaskType::Chunk && !manifest.has_circuit(circuit) {
+                    continue;
+                }
+                let vk = rollproof_libzkp::assets::load_vk(&root, fork, circuit).map_err(failed)?;
+                vks.insert(circuit, STANDARD.encode(vk_id(&vk)));
+                keys.insert(fork, circuit, vk);
+            }
             forks.push(ForkKeys {
                 fork,
-                vk_base64: STANDARD.encode(vk_id),
+                vks,
                 zk_version: manifest.zk_version,
                 assets_path: root,
             });
         }
         forks.sort_by_key(|f| f.fork);
-        Ok(Self { chunk, forks })
+        Ok(Self { keys, forks })
     }
 
     /// The configured forks, in activation order.
@@ -125,17 +138,36 @@ impl Verifiers {
         self.forks.iter().find(|f| f.fork == fork)
     }
 
-    /// The id of `fork`'s chunk verifying key, if configured (a chunk task's `vk`).
-    pub fn chunk_vk(&self, fork: ForkName) -> Option<&[u8]> {
-        self.chunk.vk_id(fork)
+    /// The id of the verifying key of `fork`'s `circuit`, if configured (a task's `vk`).
+    pub fn vk(&self, fork: ForkName, circuit: TaskType) -> Option<&[u8]> {
+        self.keys.vk_id(fork, circuit)
     }
 
-    /// The configured forks of ZK version `zk_version` whose verifying key is among `vks`
-    /// (base64 strings, as provers send them at login), in activation order.
+    /// The id of `fork`'s chunk verifying key, if configured (a chunk task's `vk`).
+    pub fn chunk_vk(&self, fork: ForkName) -> Option<&[u8]> {
+        self.vk(fork, TaskType::Chunk)
+    }
+
+    /// The configured forks whose assets hold `circuit`, in activation order.
+    pub fn forks_with(&self, circuit: TaskType) -> Vec<ForkName> {
+        self.forks
+            .iter()
+            .filter(|f| f.vks.contains_key(&circuit))
+            .map(|f| f.fork)
+            .collect()
+    }
+
+    /// The configured forks of ZK version `zk_version` one of whose verifying keys is among
+    /// `vks` (base64 strings, as provers send them at login), in activation order.
     pub fn forks_of_vks(&self, vks: &[String], zk_version: &str) -> Vec<ForkName> {
         self.forks
             .iter()
-            .filter(|f| f.zk_version == zk_version && vks.iter().any(|v| v.trim() == f.vk_base64))
+            .filter(|f| {
+                f.zk_version == zk_version
+                    && vks
+                        .iter()
+                        .any(|v| f.vks.values().any(|known| v.trim() == known))
+            })
             .map(|f| f.fork)
             .collect()
     }
@@ -154,56 +186,70 @@ impl Verifiers {
     }
 
     /// Verifies a submitted proof of a task of `task_type` against the assignment's recorded
-    /// task metadata (`expected`, JSON of the task's [`ChunkProofMetadata`]). CPU-heavy: call it
-    /// off the async runtime.
+    /// task metadata (`expected`, JSON of the task's proof metadata). CPU-heavy: call it off
+    /// the async runtime.
     pub fn verify(
         &self,
         task_type: TaskType,
         proof: &[u8],
         expected: Option<&[u8]>,
-    ) -> Result<ChunkProofMetadata, VerifyFailure> {
+    ) -> Result<(), VerifyFailure> {
+        let expected = expected.ok_or(VerifyFailure::NoTaskMetadata)?;
         match task_type {
-            TaskType::Chunk => {
-                let expected = expected.ok_or(VerifyFailure::NoTaskMetadata)?;
-                let expected: ChunkProofMetadata = serde_json::from_slice(expected)
-                    .map_err(|e| VerifyFailure::BadTaskMetadata(e.to_string()))?;
-                self.verify_chunk(proof, &expected)
-            }
-            other => Err(VerifyFailure::Unsupported(other)),
+            TaskType::Chunk => self.verify_against::<ChunkProofMetadata>(proof, expected),
+            TaskType::Batch => self.verify_against::<BatchProofMetadata>(proof, expected),
+            TaskType::Bundle => self.verify_against::<BundleProofMetadata>(proof, expected),
+            TaskType::Undefined => Err(VerifyFailure::Unsupported(task_type)),
         }
     }
 
-    /// Verifies a chunk proof (wrapped-proof JSON) for the task whose expected metadata is
-    /// `expected`: same fork and public-input hash, and a STARK proof that verifies against the
-    /// fork's key and reveals that hash. Returns the proof's metadata.
-    pub fn verify_chunk(
+    /// Verifies a proof (wrapped-proof JSON) for the task whose expected metadata is `expected`
+    /// (JSON): same fork and public-input hash, and a STARK proof that verifies against the
+    /// fork's key and reveals that hash.
+    fn verify_against<M: ProofMetadata + DeserializeOwned>(
         &self,
         proof: &[u8],
-        expected: &ChunkProofMetadata,
-    ) -> Result<ChunkProofMetadata, VerifyFailure> {
-        let proof: ChunkProof =
+        expected: &[u8],
+    ) -> Result<(), VerifyFailure> {
+        let expected: M = serde_json::from_slice(expected)
+            .map_err(|e| VerifyFailure::BadTaskMetadata(e.to_string()))?;
+        let proof: WrappedProof<M> =
             serde_json::from_slice(proof).map_err(|e| VerifyError::Malformed(e.to_string()))?;
         let (want, found) = (expected.pi_hash(), proof.metadata.pi_hash());
-        if want != found || proof.metadata.fork_name != expected.fork_name {
+        if want != found || proof.metadata.fork() != expected.fork() {
             return Err(VerifyFailure::OtherTask {
                 expected: want,
                 found,
             });
         }
-        self.chunk.verify(expected.fork_name, &proof)?;
-        Ok(proof.metadata)
+        self.keys.verify(expected.fork(), &proof)?;
+        Ok(())
     }
 
-    /// Verifies a chunk proof for `fork` on its own (no assigned task to compare with): the
-    /// offline check of `coordinator_tool verify`.
-    pub fn verify_chunk_offline(
+    /// Verifies a proof of `circuit` for `fork` on its own (no assigned task to compare with):
+    /// the offline check of `coordinator_tool verify`. Returns the public-input hash it
+    /// reveals.
+    pub fn verify_offline(
         &self,
+        circuit: TaskType,
         fork: ForkName,
         proof: &[u8],
-    ) -> Result<ChunkProofMetadata, VerifyFailure> {
-        let proof: ChunkProof =
-            serde_json::from_slice(proof).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-        self.chunk.verify(fork, &proof)?;
-        Ok(proof.metadata)
+    ) -> Result<B256, VerifyFailure> {
+        fn checked<M: ProofMetadata + DeserializeOwned>(
+            keys: &Verifier,
+            fork: ForkName,
+            proof: &[u8],
+        ) -> Result<B256, VerifyFailure> {
+            let proof: WrappedProof<M> = serde_json::from_slice(proof)
+                .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+            keys.verify(fork, &proof)?;
+            Ok(proof.metadata.pi_hash())
+        }
+        match circuit {
+            TaskType::Chunk => checked::<ChunkProofMetadata>(&self.keys, fork, proof),
+            TaskType::Batch => checked::<BatchProofMetadata>(&self.keys, fork, proof),
+            TaskType::Bundle => checked::<BundleProofMetadata>(&self.keys, fork, proof),
+            TaskType::Undefined => Err(VerifyFailure::Unsupported(circuit)),
+        }
     }
 }

@@ -450,7 +450,7 @@ async fn real_tasks_and_missing_witnesses(db: TestDb) {
     let task: UniversalTask = serde_json::from_str(e.data["task_data"].as_str().unwrap()).unwrap();
     assert_eq!(task.identifier, "3-3");
 
-    // Batch and bundle tasks are not handed out (no verifier for them yet).
+    // Batch and bundle tasks are not handed out: these assets hold no batch or bundle circuit.
     let e = r
         .call(
             "POST",
@@ -460,7 +460,7 @@ async fn real_tasks_and_missing_witnesses(db: TestDb) {
         )
         .await;
     assert_eq!(e.errcode, error::NO_TASK, "{}", e.errmsg);
-    assert!(e.errmsg.contains("only chunk tasks"), "{}", e.errmsg);
+    assert!(e.errmsg.contains("aggregation assets"), "{}", e.errmsg);
     server.stop().await;
 }
 

@@ -23,9 +23,14 @@ use std::{
 
 use alloy_primitives::B256;
 use rollproof_coordinator::{api, app_state, local, seed};
-use rollproof_db::chunk::{self, ChunkData};
-use rollproof_libzkp::ChunkVerifier;
-use rollproof_primitives::{ForkName, ProvingStatus};
+use rollproof_db::{
+    batch::{self, BatchData},
+    bundle::{self, BundleData},
+    chunk::{self, ChunkData},
+    ProvingState,
+};
+use rollproof_libzkp::Verifier;
+use rollproof_primitives::{ForkName, ProvingStatus, TaskType};
 use rollproof_prover::config::Config as ProverConfig;
 
 /// The devnet chain id of the run.
@@ -49,12 +54,17 @@ pub struct RunOptions {
     /// Prove with `prover handle` (the chunks as a test set, asked for by id) instead of the
     /// prover service.
     pub handle: bool,
+    /// Also aggregate: one batch over every chunk and one bundle over it, proven by the batch
+    /// and bundle circuits (assets built with them; tens of minutes more).
+    pub aggregation: bool,
 }
 
-/// One proven chunk.
+/// One proven chunk, batch or bundle.
 #[derive(Debug, Clone)]
-pub struct ChunkSummary {
-    /// Chunk index.
+pub struct ProofSummary {
+    /// Chunk, batch or bundle.
+    pub level: TaskType,
+    /// Its index.
     pub index: u64,
     /// First and last block.
     pub blocks: (u64, u64),
@@ -73,8 +83,8 @@ pub struct ChunkSummary {
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
-    /// Per chunk.
-    pub chunks: Vec<ChunkSummary>,
+    /// Per chunk, then the batch and the bundle when aggregating.
+    pub proofs: Vec<ProofSummary>,
     /// Guest cycles over all chunk proofs (the prover's metrics).
     pub cycles: u64,
     /// Wall time of proving (prover start to the last chunk verified).
@@ -88,7 +98,7 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
     std::fs::create_dir_all(&opts.out)?;
     let out = opts.out.canonicalize()?;
     let started = Instant::now();
-    ensure_assets(&opts.assets, opts.fork).await?;
+    ensure_assets(&opts.assets, opts.fork, opts.aggregation).await?;
     let assets_time = started.elapsed();
     let assets = opts.assets.canonicalize()?;
 
@@ -143,6 +153,19 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
         chunks.push(c);
     }
     tracing::info!(blocks, chunks = chunks.len(), db = %dsn, "blocks, witnesses and chunks stored");
+    let aggregated = if opts.aggregation {
+        let batch = seed::store_batch(&db, opts.fork, 0, B256::ZERO, &chunks).await?;
+        let bundle = seed::store_bundle(&db, std::slice::from_ref(&batch)).await?;
+        tracing::info!(batch = %batch.hash, bundle = %bundle.hash, "batch and bundle stored");
+        Some((batch, bundle))
+    } else {
+        None
+    };
+    let mut targets: Vec<Target> = chunks.iter().map(Target::chunk).collect();
+    if let Some((batch, bundle)) = &aggregated {
+        targets.push(Target::batch(batch, &chunks));
+        targets.push(Target::bundle(bundle, &chunks));
+    }
 
     // The coordinator API.
     let state = app_state(config, db.clone())?;
@@ -157,36 +180,108 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
 
     // The prover service.
     let metrics_addr = free_local_addr()?;
-    let prover_config = prover_config(&out, &coordinator, &assets, opts.fork, &metrics_addr)?;
+    let prover_config = prover_config(
+        &out,
+        &coordinator,
+        &assets,
+        opts.fork,
+        &metrics_addr,
+        opts.aggregation,
+    )?;
     let proving_started = Instant::now();
     let cycles = if opts.handle {
+        let ids = |level: TaskType| {
+            targets
+                .iter()
+                .filter(|t| t.level == level)
+                .map(|t| t.hash.to_string())
+                .collect()
+        };
         let testset = rollproof_prover::tools::TestSet {
-            chunks: chunks.iter().map(|c| c.hash.to_string()).collect(),
-            ..Default::default()
+            chunks: ids(TaskType::Chunk),
+            batches: ids(TaskType::Batch),
+            bundles: ids(TaskType::Bundle),
         };
         let handled = rollproof_prover::tools::handle(&prover_config, &testset).await?;
         handled.iter().map(|t| t.cycles).sum()
     } else {
-        prove_with_service(&db, &chunks, prover_config, &metrics_addr).await?
+        prove_with_service(&db, &targets, prover_config, &metrics_addr).await?
     };
     let proving = proving_started.elapsed();
     stop_api.send(()).ok();
     api_task.await??;
 
-    let summary = write_proofs(&db, &chunks, &assets, opts.fork, &out.join("proofs")).await?;
+    let summary = write_proofs(&db, &targets, &assets, opts.fork, &out.join("proofs")).await?;
     Ok(RunSummary {
-        chunks: summary,
+        proofs: summary,
         cycles,
         proving,
         assets: assets_time,
     })
 }
 
-/// Runs the prover service until every chunk of `chunks` is verified (a progress bar on a
-/// terminal); returns the guest cycles its metrics counted.
+/// One object the run proves: a chunk, batch or bundle row, with what the summary shows.
+#[derive(Debug, Clone)]
+struct Target {
+    level: TaskType,
+    index: u64,
+    hash: B256,
+    blocks: (u64, u64),
+    txs: u32,
+    gas: u64,
+}
+
+impl Target {
+    fn chunk(c: &ChunkData) -> Self {
+        Self {
+            level: TaskType::Chunk,
+            index: c.index,
+            hash: c.hash,
+            blocks: (c.start_block_number, c.end_block_number),
+            txs: c.total_l2_tx_num,
+            gas: c.total_l2_tx_gas,
+        }
+    }
+
+    /// A batch or bundle over `chunks` (the summary shows their blocks, txs and gas).
+    fn aggregate(level: TaskType, index: u64, hash: B256, chunks: &[ChunkData]) -> Self {
+        Self {
+            level,
+            index,
+            hash,
+            blocks: (
+                chunks.first().map_or(0, |c| c.start_block_number),
+                chunks.last().map_or(0, |c| c.end_block_number),
+            ),
+            txs: chunks.iter().map(|c| c.total_l2_tx_num).sum(),
+            gas: chunks.iter().map(|c| c.total_l2_tx_gas).sum(),
+        }
+    }
+
+    fn batch(b: &BatchData, chunks: &[ChunkData]) -> Self {
+        Self::aggregate(TaskType::Batch, b.index, b.hash, chunks)
+    }
+
+    fn bundle(b: &BundleData, chunks: &[ChunkData]) -> Self {
+        Self::aggregate(TaskType::Bundle, 0, b.hash, chunks)
+    }
+
+    /// The row's proving state.
+    async fn proving(&self, db: &rollproof_db::Db) -> anyhow::Result<ProvingState> {
+        let row = match self.level {
+            TaskType::Chunk => chunk::get_by_hash(db, self.hash).await?.map(|r| r.proving),
+            TaskType::Batch => batch::get_by_hash(db, self.hash).await?.map(|r| r.proving),
+            _ => bundle::get_by_hash(db, self.hash).await?.map(|r| r.proving),
+        };
+        row.ok_or_else(|| anyhow::anyhow!("{} {} vanished", self.level, self.index))
+    }
+}
+
+/// Runs the prover service until every target is verified (a progress bar on a terminal);
+/// returns the guest cycles its metrics counted.
 async fn prove_with_service(
     db: &rollproof_db::Db,
-    chunks: &[ChunkData],
+    targets: &[Target],
     prover_config: ProverConfig,
     metrics_addr: &str,
 ) -> anyhow::Result<u64> {
@@ -194,30 +289,27 @@ async fn prove_with_service(
         prover_config,
         Duration::from_secs(1),
     ));
-    let bar = indicatif::ProgressBar::new(chunks.len() as u64);
+    let bar = indicatif::ProgressBar::new(targets.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
-            "{spinner} proving chunks {pos}/{len} verified [{elapsed_precise}] {msg}",
+            "{spinner} proving {pos}/{len} verified [{elapsed_precise}] {msg}",
         )
         .expect("a valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(500));
     loop {
         let mut verified = 0;
-        for c in chunks {
-            let row = chunk::get_by_hash(db, c.hash)
-                .await?
-                .ok_or_else(|| anyhow::anyhow!("chunk {} vanished", c.index))?;
-            match row.proving.proving_status {
+        for t in targets {
+            match t.proving(db).await?.proving_status {
                 ProvingStatus::Verified => verified += 1,
                 ProvingStatus::Failed => {
-                    anyhow::bail!("chunk {} failed (see the prover's log above)", c.index)
+                    anyhow::bail!("{} {} failed (see the prover's log above)", t.level, t.index)
                 }
                 _ => {}
             }
         }
         bar.set_position(verified);
-        if verified == chunks.len() as u64 {
+        if verified == targets.len() as u64 {
             break;
         }
         tokio::select! {
@@ -233,14 +325,15 @@ async fn prove_with_service(
     Ok(cycles)
 }
 
-/// Builds the fork's assets into `root` unless its manifest is there already.
-async fn ensure_assets(root: &Path, fork: ForkName) -> anyhow::Result<()> {
-    let manifest = root
-        .join(fork.as_str())
-        .join(rollproof_libzkp::assets::MANIFEST);
-    if manifest.exists() {
-        tracing::info!(assets = %root.display(), "reusing the circuit assets");
-        return Ok(());
+/// Builds the fork's assets into `root` unless its manifest is there already (with the batch
+/// and bundle circuits when `aggregation`).
+async fn ensure_assets(root: &Path, fork: ForkName, aggregation: bool) -> anyhow::Result<()> {
+    let dir = root.join(fork.as_str());
+    if let Ok(manifest) = rollproof_libzkp::assets::AssetManifest::read(&dir, fork) {
+        if !aggregation || manifest.has_circuit(TaskType::Bundle) {
+            tracing::info!(assets = %root.display(), "reusing the circuit assets");
+            return Ok(());
+        }
     }
     tracing::info!(assets = %root.display(), "building the circuit assets (guest build and key generation: several minutes)");
     let root = root.to_path_buf();
@@ -249,6 +342,7 @@ async fn ensure_assets(root: &Path, fork: ForkName) -> anyhow::Result<()> {
             &root,
             &[fork],
             rollproof_zkvm::ProvingParams::default(),
+            aggregation,
         )
     })
     .await??;
@@ -276,7 +370,9 @@ fn prover_config(
     assets: &Path,
     fork: ForkName,
     metrics_addr: &str,
+    aggregation: bool,
 ) -> anyhow::Result<ProverConfig> {
+    let types: &[u8] = if aggregation { &[1, 2, 3] } else { &[1] };
     let json = serde_json::json!({
         "sdk_config": {
             "prover_name_prefix": "e2e-prover",
@@ -284,7 +380,7 @@ fn prover_config(
             "db_path": out.join("prover/db"),
             "coordinator": {"base_url": coordinator, "retry_count": 5, "retry_wait_time_sec": 1,
                 "connection_timeout_sec": 30},
-            "prover": {"supported_proof_types": [1], "circuit_version": "e2e", "n_workers": 1},
+            "prover": {"supported_proof_types": types, "circuit_version": "e2e", "n_workers": 1},
             "health_listener_addr": metrics_addr
         },
         "circuits": {fork.as_str(): {"workspace_path": assets}}
@@ -308,37 +404,39 @@ async fn scrape_cycles(addr: &str) -> anyhow::Result<u64> {
         .sum())
 }
 
-/// Writes each chunk's verified proof to `dir/chunk-<index>.json` and verifies it again
-/// offline.
+/// Writes each target's verified proof to `dir/<level>-<index>.json` and verifies it again
+/// offline against the assets.
 async fn write_proofs(
     db: &rollproof_db::Db,
-    chunks: &[ChunkData],
+    targets: &[Target],
     assets: &Path,
     fork: ForkName,
     dir: &Path,
-) -> anyhow::Result<Vec<ChunkSummary>> {
+) -> anyhow::Result<Vec<ProofSummary>> {
     std::fs::create_dir_all(dir)?;
-    let mut verifier = ChunkVerifier::default();
-    verifier.insert(fork, rollproof_libzkp::assets::load_chunk_vk(assets, fork)?);
+    let verifier = Verifier::from_config(&rollproof_libzkp::VerifierConfig {
+        circuits: vec![rollproof_libzkp::CircuitAssets {
+            fork_name: fork,
+            assets_path: assets.to_path_buf(),
+        }],
+    })?;
     let mut out = Vec::new();
-    for c in chunks {
-        let row = chunk::get_by_hash(db, c.hash)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("chunk {} vanished", c.index))?;
-        let proof = row
-            .proving
-            .proof
-            .ok_or_else(|| anyhow::anyhow!("chunk {} is verified but has no proof", c.index))?;
-        let path = dir.join(format!("chunk-{}.json", c.index));
+    for t in targets {
+        let proving = t.proving(db).await?;
+        let proof = proving.proof.ok_or_else(|| {
+            anyhow::anyhow!("{} {} is verified but has no proof", t.level, t.index)
+        })?;
+        let path = dir.join(format!("{}-{}.json", t.level, t.index));
         std::fs::write(&path, &proof)?;
-        out.push(ChunkSummary {
-            index: c.index,
-            blocks: (c.start_block_number, c.end_block_number),
-            txs: c.total_l2_tx_num,
-            gas: c.total_l2_tx_gas,
-            proof_time_sec: row.proving.proof_time_sec.unwrap_or(0),
+        out.push(ProofSummary {
+            level: t.level,
+            index: t.index,
+            blocks: t.blocks,
+            txs: t.txs,
+            gas: t.gas,
+            proof_time_sec: proving.proof_time_sec.unwrap_or(0),
             proof_path: path,
-            verified: verifier.verify_json(fork, &proof).is_ok(),
+            verified: verifier.verify_json(t.level, fork, &proof).is_ok(),
         });
     }
     Ok(out)
@@ -346,10 +444,11 @@ async fn write_proofs(
 
 /// The summary as a table.
 pub fn summary_table(summary: &RunSummary) -> String {
-    let mut out = String::from("level  index  blocks  txs  gas        proving  verified  proof\n");
-    for c in &summary.chunks {
+    let mut out = String::from("level   index  blocks  txs  gas        proving  verified  proof\n");
+    for c in &summary.proofs {
         out.push_str(&format!(
-            "chunk  {:<5}  {:<6}  {:<3}  {:<9}  {:>5} s  {:<8}  {}\n",
+            "{:<6}  {:<5}  {:<6}  {:<3}  {:<9}  {:>5} s  {:<8}  {}\n",
+            c.level.to_string(),
             c.index,
             format!("{}-{}", c.blocks.0, c.blocks.1),
             c.txs,
@@ -359,7 +458,12 @@ pub fn summary_table(summary: &RunSummary) -> String {
             c.proof_path.display()
         ));
     }
-    let gas: u64 = summary.chunks.iter().map(|c| c.gas).sum();
+    let gas: u64 = summary
+        .proofs
+        .iter()
+        .filter(|c| c.level == TaskType::Chunk)
+        .map(|c| c.gas)
+        .sum();
     out.push_str(&format!(
         "guest cycles {} ({:.2} per gas); assets {:.0} s; proving {:.0} s wall\n",
         summary.cycles,

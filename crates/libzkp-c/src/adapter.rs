@@ -3,8 +3,11 @@
 
 use std::sync::{Arc, PoisonError, RwLock};
 
-use rollproof_libzkp::{wrap_proof, ChunkTaskInput, ChunkVerifier, VerifierConfig};
-use rollproof_primitives::ForkName;
+use rollproof_libzkp::{
+    wrap_proof, BatchTaskInput, BundleTaskInput, ChunkTaskInput, ProvingTask, Verifier,
+    VerifierConfig,
+};
+use rollproof_primitives::{ForkName, TaskType};
 
 use crate::FfiError;
 
@@ -33,6 +36,15 @@ impl TaskKind {
             other => Err(FfiError::UnknownTaskType(other)),
         }
     }
+
+    /// The circuit (the database's task type) of this kind.
+    pub fn task_type(self) -> TaskType {
+        match self {
+            Self::Chunk => TaskType::Chunk,
+            Self::Batch => TaskType::Batch,
+            Self::Bundle => TaskType::Bundle,
+        }
+    }
 }
 
 /// Parses a fork name in any case.
@@ -44,7 +56,7 @@ pub fn parse_fork(name: &str) -> Result<ForkName, FfiError> {
 /// their own.
 #[derive(Default)]
 pub struct Verifiers {
-    chunk: RwLock<Option<Arc<ChunkVerifier>>>,
+    loaded: RwLock<Option<Arc<Verifier>>>,
 }
 
 /// The process-global verifiers behind `init_verifier` and `verify_*_proof`.
@@ -54,7 +66,7 @@ impl Verifiers {
     /// No verifier loaded.
     pub const fn new() -> Self {
         Self {
-            chunk: RwLock::new(None),
+            loaded: RwLock::new(None),
         }
     }
 
@@ -62,13 +74,14 @@ impl Verifiers {
     /// if all load, replaces the current verifiers. Returns the forks now verified.
     pub fn init(&self, config_json: &str) -> Result<Vec<ForkName>, FfiError> {
         let config = VerifierConfig::from_json(config_json.as_bytes())?;
-        let verifier = ChunkVerifier::from_config(&config)?;
+        let verifier = Verifier::from_config(&config)?;
         let forks = verifier.forks().collect();
-        *self.chunk.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(verifier));
+        *self.loaded.write().unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(verifier));
         Ok(forks)
     }
 
-    /// Verifies a wrapped proof of `kind` for the fork named `fork_name` (any case).
+    /// Verifies a wrapped proof of `kind` for the fork named `fork_name` (any case). Batch
+    /// and bundle proofs need assets built with the aggregation circuits.
     pub fn verify(
         &self,
         kind: TaskKind,
@@ -76,20 +89,15 @@ impl Verifiers {
         fork_name: &str,
     ) -> Result<(), FfiError> {
         let fork = parse_fork(fork_name)?;
-        match kind {
-            TaskKind::Chunk => {}
-            TaskKind::Batch => return Err(FfiError::NotBuilt("batch verification")),
-            TaskKind::Bundle => return Err(FfiError::NotBuilt("bundle verification")),
-        }
         // Clone the Arc and release the lock: verification takes a while, and a concurrent
         // init_verifier must not wait for it.
         let verifier = self
-            .chunk
+            .loaded
             .read()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
             .ok_or(FfiError::NotInitialised)?;
-        Ok(verifier.verify_json(fork, proof_json.as_bytes())?)
+        Ok(verifier.verify_json(kind.task_type(), fork, proof_json.as_bytes())?)
     }
 }
 
@@ -105,8 +113,13 @@ pub struct TaskOutput {
 }
 
 /// Builds the universal task of a coordinator task of `kind` for the fork named `fork_name`
-/// and the verifying key `expected_vk`. A chunk's `task_json` is a [`ChunkTaskInput`]
-/// (`{"witness": "<base64 of ChunkWitness::encode()>"}`), whose witness must be for that fork.
+/// and the verifying key `expected_vk`:
+/// - a chunk's `task_json` is a [`ChunkTaskInput`] (`{"witness": "<base64 of
+///   ChunkWitness::encode()>"}`), whose witness must be for that fork;
+/// - a batch's a [`BatchTaskInput`] (`{chunk_proofs, batch_header, blob_bytes, kzg_commitment,
+///   kzg_proof, challenge_digest?, chunk_infos?}`): the blob's commitment, challenge digest
+///   and KZG proof are recomputed and must equal the supplied ones;
+/// - a bundle's a [`BundleTaskInput`] (`{batch_proofs, bundle_info?}`): the batches must chain.
 pub fn universal_task(
     kind: TaskKind,
     task_json: &str,
@@ -114,17 +127,30 @@ pub fn universal_task(
     expected_vk: &[u8],
 ) -> Result<TaskOutput, FfiError> {
     let fork = parse_fork(fork_name)?;
-    match kind {
-        TaskKind::Chunk => {}
-        TaskKind::Batch => return Err(FfiError::NotBuilt("batch task generation")),
-        TaskKind::Bundle => return Err(FfiError::NotBuilt("bundle task generation")),
-    }
-    let built = ChunkTaskInput::from_json(task_json.as_bytes())?.to_task(fork, expected_vk)?;
-    Ok(TaskOutput {
-        universal_task: serde_json::to_string(&built.task).expect("a task always serializes"),
-        metadata: serde_json::to_string(&built.metadata).expect("metadata always serializes"),
-        expected_pi_hash: built.expected_pi_hash.0,
+    let json = task_json.as_bytes();
+    Ok(match kind {
+        TaskKind::Chunk => {
+            let built = ChunkTaskInput::from_json(json)?.to_task(fork, expected_vk)?;
+            output(&built, built.metadata_json())
+        }
+        TaskKind::Batch => {
+            let built = BatchTaskInput::from_json(json)?.to_task(fork, expected_vk)?;
+            output(&built, built.metadata_json())
+        }
+        TaskKind::Bundle => {
+            let built = BundleTaskInput::from_json(json)?.to_task(fork, expected_vk)?;
+            output(&built, built.metadata_json())
+        }
     })
+}
+
+/// The task output of a built task (any type's; `metadata_json` is its metadata's JSON).
+fn output<M>(built: &ProvingTask<M>, metadata_json: String) -> TaskOutput {
+    TaskOutput {
+        universal_task: serde_json::to_string(&built.task).expect("a task always serializes"),
+        metadata: metadata_json,
+        expected_pi_hash: built.expected_pi_hash.0,
+    }
 }
 
 /// Assembles a wrapped proof from a bare proof (a JSON base64 string), the task's metadata
@@ -164,7 +190,7 @@ mod tests {
     }
 
     #[test]
-    fn verify_needs_init_a_known_fork_and_a_built_circuit() {
+    fn verify_needs_init_and_a_known_fork() {
         let verifiers = Verifiers::new();
         assert!(matches!(
             verifiers.verify(TaskKind::Chunk, "{}", "galileo"),
@@ -174,20 +200,19 @@ mod tests {
             verifiers.verify(TaskKind::Chunk, "{}", "nofork"),
             Err(FfiError::UnknownFork(_))
         ));
-        let batch = verifiers
-            .verify(TaskKind::Batch, "{}", "galileo")
-            .unwrap_err();
-        assert_eq!(batch.to_string(), "batch verification is not built yet");
-        let bundle = verifiers
-            .verify(TaskKind::Bundle, "{}", "GALILEO")
-            .unwrap_err();
-        assert_eq!(bundle.to_string(), "bundle verification is not built yet");
+        *verifiers.loaded.write().unwrap() = Some(Arc::new(Verifier::default()));
+        for kind in [TaskKind::Chunk, TaskKind::Batch, TaskKind::Bundle] {
+            assert!(matches!(
+                verifiers.verify(kind, "{}", "GALILEO"),
+                Err(FfiError::Verify(VerifyError::UnknownFork(ForkName::Galileo)))
+            ));
+        }
     }
 
     #[test]
     fn a_failed_init_keeps_the_previous_verifiers() {
         let verifiers = Verifiers::new();
-        *verifiers.chunk.write().unwrap() = Some(Arc::new(ChunkVerifier::default()));
+        *verifiers.loaded.write().unwrap() = Some(Arc::new(Verifier::default()));
         for bad in [
             "not json",
             r#"{"circuits": []}"#,
@@ -199,10 +224,10 @@ mod tests {
                 "{bad}"
             );
         }
-        // Still the verifier set before: it knows no fork, so verification reaches it.
+        // Still the verifier set before: it knows no fork, and says so.
         assert!(matches!(
             verifiers.verify(TaskKind::Chunk, "{}", "galileo"),
-            Err(FfiError::Verify(VerifyError::Malformed(_)))
+            Err(FfiError::Verify(VerifyError::UnknownFork(ForkName::Galileo)))
         ));
     }
 
@@ -232,13 +257,10 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert_eq!(
-            refused(TaskKind::Batch, &json, "galileo", b"vk"),
-            "batch task generation is not built yet"
-        );
-        assert_eq!(
-            refused(TaskKind::Bundle, &json, "galileo", b"vk"),
-            "bundle task generation is not built yet"
+        // A chunk task is no batch or bundle task.
+        assert!(refused(TaskKind::Batch, &json, "galileo", b"vk").contains("malformed batch task"));
+        assert!(
+            refused(TaskKind::Bundle, &json, "galileo", b"vk").contains("malformed bundle task")
         );
         assert!(refused(TaskKind::Chunk, &json, "galileov2", b"vk").contains("for fork galileo"));
         assert!(refused(TaskKind::Chunk, &json, "nofork", b"vk").contains("unknown fork"));

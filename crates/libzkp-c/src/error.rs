@@ -21,9 +21,6 @@ pub enum FfiError {
     /// A task type other than 0 (chunk), 1 (batch) or 2 (bundle).
     #[error("unknown task type {0} (0 chunk, 1 batch, 2 bundle)")]
     UnknownTaskType(i32),
-    /// The call needs a circuit that does not exist yet (batch, bundle).
-    #[error("{0} is not built yet")]
-    NotBuilt(&'static str),
     /// `verify_*_proof` before a successful `init_verifier`.
     #[error("no verifier is initialised: call init_verifier first")]
     NotInitialised,

@@ -75,8 +75,9 @@ pub unsafe extern "C" fn verify_chunk_proof(
     unsafe { verify_proof("verify_chunk_proof", TaskKind::Chunk, proof_json, fork_name) }
 }
 
-/// Batch proofs cannot be verified yet (the batch circuit is not built): always returns 0,
-/// with `last_error` "batch verification is not built yet".
+/// Verifies a batch proof (wrapped-proof JSON) for `fork_name`, as `verify_chunk_proof` does a
+/// chunk proof; the fork's assets must hold the batch circuit (built with the aggregation
+/// circuits), else 0 with a "has no batch verifier" error.
 ///
 /// # Safety
 /// `proof_json` and `fork_name` are each null or a NUL-terminated string valid for the
@@ -90,8 +91,9 @@ pub unsafe extern "C" fn verify_batch_proof(
     unsafe { verify_proof("verify_batch_proof", TaskKind::Batch, proof_json, fork_name) }
 }
 
-/// Bundle proofs cannot be verified yet (the bundle circuit is not built): always returns 0,
-/// with `last_error` "bundle verification is not built yet".
+/// Verifies a bundle proof (wrapped-proof JSON) for `fork_name`, as `verify_chunk_proof` does a
+/// chunk proof; the fork's assets must hold the bundle circuit, else 0 with a "has no bundle
+/// verifier" error.
 ///
 /// # Safety
 /// `proof_json` and `fork_name` are each null or a NUL-terminated string valid for the
@@ -167,8 +169,12 @@ impl HandlingResult {
 /// `expected_vk` (`expected_vk_len` bytes, not empty) is the id of the fork's verifying key (the
 /// sha256 of its `chunk/vk.bin`, 32 bytes) that the proof must be for. A chunk's `task_json` is `{"witness": "<base64 of ChunkWitness::encode()>"}`
 /// (rollproof's coordinator builds witnesses itself; the original sent block hashes), and the
-/// witness must be for `fork_name` (any case). Batch and bundle tasks are not built yet:
-/// `ok` is 0 with a "not built yet" error. With `LIBZKP_DUMP_DIR` set, a refused task is
+/// witness must be for `fork_name` (any case). A batch's is `{chunk_proofs, batch_header (base64),
+/// blob_bytes (base64: the blob's data), kzg_commitment, kzg_proof, challenge_digest?,
+/// chunk_infos?}`: the blob's commitment, challenge digest and KZG proof are recomputed and must
+/// equal the supplied ones, and the batch must check natively. A bundle's is `{batch_proofs,
+/// bundle_info?}`, whose batches must chain. `expected_vk` is then the batch or bundle key's id.
+/// With `LIBZKP_DUMP_DIR` set, a refused task is
 /// written there for debugging.
 ///
 /// # Safety

@@ -12,7 +12,7 @@ mod common;
 
 use alloy_primitives::hex;
 use rollproof_devnet::sample::sample_chunk;
-use rollproof_libzkp::{assets::CHUNK_VK, testing::proven_chunk, ChunkTaskInput};
+use rollproof_libzkp::{assets::CHUNK_VK, testing::proven_chunk, ChunkTaskInput, ProofMetadata};
 use sha2::{Digest, Sha256};
 
 use common::{run_c_program, Scratch};

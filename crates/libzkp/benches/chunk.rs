@@ -14,9 +14,9 @@ use clap::Parser;
 use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator, TxKindGen};
 use rollproof_libzkp::{
     testing::{peak_rss_gib, reset_peak_rss},
-    ChunkProgram, ChunkVerifier,
+    ChunkProgram, Verifier,
 };
-use rollproof_primitives::ForkName;
+use rollproof_primitives::{ForkName, TaskType};
 use rollproof_stateless::{ChainSpec, ChunkInput, ChunkWitness, NativeCrypto};
 use rollproof_zkvm::{GuestToolchain, ProvingParams};
 
@@ -209,8 +209,8 @@ fn prove(program: &ChunkProgram, sizes: &[usize]) {
         "\nproving keys (app + aggregation): {:.0} s",
         started.elapsed().as_secs_f64()
     );
-    let mut verifier = ChunkVerifier::default();
-    verifier.insert(fork, vk);
+    let mut verifier = Verifier::default();
+    verifier.insert(fork, TaskType::Chunk, vk);
     println!(
         "| ETH transfers | gas | instructions | app proof | app peak RSS | app + aggregation | peak RSS | raw SDK (prove_stark) | overhead | proof bytes | verify |"
     );

@@ -10,7 +10,7 @@
 use alloy_primitives::B256;
 use rollproof_primitives::{
     encode_envelope, BatchHeader, BatchInfo, BatchWitness, Blob, BlobDataProof, BlobPayload,
-    BlsScalar, ForkName, KzgPoint,
+    BlsScalar, ChunkInfo, ForkName, KzgPoint,
 };
 use rollproof_zkvm::{
     AppProgram, ChildInputs, GuestToolchain, ProvingParams, StarkProof, StarkVerifyingKey,
@@ -18,8 +18,11 @@ use rollproof_zkvm::{
 use sha2::{Digest, Sha256};
 
 use crate::{
-    parent::{build_for_child, child_inputs, execute_parent, execute_parent_metered, prove_parent},
-    ChunkProof, Error,
+    parent::{
+        build_for_child, child_inputs, execute_parent, execute_parent_metered, prove_parent,
+        ParentExecution,
+    },
+    BatchProof, BatchProofMetadata, ChunkProof, Error, UniversalTask, WrappedProof,
 };
 
 /// The guest crate under `crates/circuits/`.
@@ -44,27 +47,35 @@ pub struct BatchInput {
     pub kzg_proof: KzgPoint,
 }
 
-impl BatchInput {
-    /// Assembles a batch the way a batch proposer does: the blob payload from the chunks'
-    /// infos and transaction data (`tx_data_per_chunk[i]` is chunk i's, see
-    /// `ChunkInput::tx_data`), its envelope (zstd-compressed when `compress` and smaller), the
-    /// blob, its commitment, the header (`batch_index`, `parent_batch_hash`, the commitment's
-    /// versioned hash) and the opening at the challenge point. Returns the input and the
-    /// opening (what the rollup contract receives as the blob data proof).
-    pub fn assemble(
+/// A batch as a batch proposer makes it from its chunks: the header committed to L1, the blob's
+/// data (the codec envelope) and the blob's opening at the challenge point (what the rollup
+/// contract receives as the blob data proof, and the batch row's `blob_data_proof`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssembledBatch {
+    /// The batch header.
+    pub header: BatchHeader,
+    /// The blob's data.
+    pub blob_envelope: Vec<u8>,
+    /// The blob's commitment, challenge point, value there and KZG proof.
+    pub opening: BlobDataProof,
+}
+
+impl AssembledBatch {
+    /// Assembles batch `batch_index` (child of `parent_batch_hash`) from its chunks' infos and
+    /// transaction data (`tx_data_per_chunk[i]` is chunk i's, see `ChunkInput::tx_data`): the
+    /// blob payload, its envelope (zstd-compressed when `compress` and smaller), the blob, its
+    /// commitment, the header (with the commitment's versioned hash) and the opening at the
+    /// challenge point.
+    pub fn new(
         fork: ForkName,
         batch_index: u64,
         parent_batch_hash: B256,
-        chunk_proofs: Vec<ChunkProof>,
+        chunk_infos: &[ChunkInfo],
         tx_data_per_chunk: &[&[u8]],
         compress: bool,
-    ) -> Result<(Self, BlobDataProof), Error> {
+    ) -> Result<Self, Error> {
         let batch = |what: &str, e: &dyn std::fmt::Display| Error::Task(format!("{what}: {e}"));
-        let infos: Vec<_> = chunk_proofs
-            .iter()
-            .map(|proof| proof.metadata.chunk_info.clone())
-            .collect();
-        let payload = BlobPayload::from_chunks(&infos, tx_data_per_chunk)
+        let payload = BlobPayload::from_chunks(chunk_infos, tx_data_per_chunk)
             .map_err(|e| batch("payload", &e))?;
         let envelope = encode_envelope(&payload, fork.codec_version(), compress)
             .map_err(|e| batch("envelope", &e))?;
@@ -80,29 +91,114 @@ impl BatchInput {
         let opening =
             BlobDataProof::compute(&blob, &blob.challenge_digest(&header.blob_versioned_hash))
                 .map_err(|e| batch("opening", &e))?;
+        Ok(Self {
+            header,
+            blob_envelope: envelope,
+            opening,
+        })
+    }
+
+    /// The challenge digest of the blob (what the batch row stores).
+    pub fn challenge_digest(&self) -> B256 {
+        Blob::from_envelope_bytes(&self.blob_envelope)
+            .expect("an assembled envelope fits a blob")
+            .challenge_digest(&self.header.blob_versioned_hash)
+    }
+}
+
+impl BatchInput {
+    /// Assembles a batch the way a batch proposer does ([`AssembledBatch::new`] over the chunk
+    /// proofs' infos). Returns the input and the opening (what the rollup contract receives as
+    /// the blob data proof).
+    pub fn assemble(
+        fork: ForkName,
+        batch_index: u64,
+        parent_batch_hash: B256,
+        chunk_proofs: Vec<ChunkProof>,
+        tx_data_per_chunk: &[&[u8]],
+        compress: bool,
+    ) -> Result<(Self, BlobDataProof), Error> {
+        let infos: Vec<_> = chunk_proofs
+            .iter()
+            .map(|proof| proof.metadata.chunk_info.clone())
+            .collect();
+        let batch = AssembledBatch::new(
+            fork,
+            batch_index,
+            parent_batch_hash,
+            &infos,
+            tx_data_per_chunk,
+            compress,
+        )?;
         let input = Self {
             fork,
             chunk_proofs,
-            header,
-            blob_envelope: envelope,
-            kzg_commitment: commitment,
-            kzg_proof: opening.proof,
+            header: batch.header,
+            blob_envelope: batch.blob_envelope,
+            kzg_commitment: batch.opening.commitment,
+            kzg_proof: batch.opening.proof,
         };
-        Ok((input, opening))
+        Ok((input, batch.opening))
+    }
+}
+
+impl BatchInput {
+    /// Checks the batch natively, without its chunk proofs (the coordinator verified each when
+    /// it was submitted; the batch program verifies them again): every chunk proof is for the
+    /// batch's fork, the data checks ([`BatchWitness::check`]: header version, versioned hash,
+    /// payload = the chunks, chaining) and the KZG proof opens the commitment at the challenge
+    /// point to the blob's value there (c-kzg). Returns the batch info a proof attests.
+    pub fn check(&self) -> Result<BatchInfo, Error> {
+        self.check_forks()?;
+        Ok(self.checked_witness(Vec::new())?.1)
+    }
+
+    fn check_forks(&self) -> Result<(), Error> {
+        for (position, proof) in self.chunk_proofs.iter().enumerate() {
+            if proof.metadata.fork_name != self.fork {
+                return Err(Error::Task(format!(
+                    "chunk proof {position} is for fork {}, the batch for {}",
+                    proof.metadata.fork_name, self.fork
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The guest's witness with `chunk_proof_commits`, checked as [`Self::check`] says.
+    fn checked_witness(
+        &self,
+        chunk_proof_commits: Vec<[u8; 32]>,
+    ) -> Result<(BatchWitness, BatchInfo), Error> {
+        let witness = BatchWitness {
+            fork: self.fork,
+            chunk_infos: self
+                .chunk_proofs
+                .iter()
+                .map(|proof| proof.metadata.chunk_info.clone())
+                .collect(),
+            chunk_proof_commits,
+            header: self.header,
+            blob_envelope: self.blob_envelope.clone(),
+            kzg_commitment: self.kzg_commitment,
+            kzg_proof: self.kzg_proof,
+        };
+        let (info, opening) = witness
+            .check::<BlsScalar>(sha256)
+            .map_err(|e| Error::Task(format!("batch does not check: {e}")))?;
+        rollproof_primitives::verify_kzg_proof(
+            &self.kzg_commitment,
+            &B256::from(opening.z),
+            &B256::from(opening.y),
+            &self.kzg_proof,
+        )
+        .map_err(|e| Error::Task(format!("the blob's KZG proof does not verify: {e}")))?;
+        Ok((witness, info))
     }
 }
 
 fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
-}
-
-/// What executing the batch guest (no proof) gave.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BatchExecution {
-    /// The batch public-input hash the guest revealed.
-    pub pi_hash: B256,
-    /// RISC-V instructions executed.
-    pub instructions: u64,
 }
 
 /// The batch guest, built for one chunk program and transpiled.
@@ -147,20 +243,13 @@ impl BatchProgram {
 
     /// The guest's witness for `input`, the batch info it attests and the deferral inputs behind
     /// its proof commits. The chunk proofs are verified against the chunk key here, and the
-    /// batch data is checked natively ([`BatchWitness::check`], then the KZG opening with
-    /// c-kzg), so a batch that cannot be proven is refused before any guest runs.
+    /// batch data is checked natively ([`BatchInput::check`]), so a batch that cannot be proven
+    /// is refused before any guest runs.
     pub fn witness(
         &self,
         input: &BatchInput,
     ) -> Result<(BatchWitness, BatchInfo, ChildInputs), Error> {
-        for (position, proof) in input.chunk_proofs.iter().enumerate() {
-            if proof.metadata.fork_name != input.fork {
-                return Err(Error::Task(format!(
-                    "chunk proof {position} is for fork {}, the batch for {}",
-                    proof.metadata.fork_name, input.fork
-                )));
-            }
-        }
+        input.check_forks()?;
         let children = child_inputs(
             &self.app,
             input
@@ -168,29 +257,7 @@ impl BatchProgram {
                 .iter()
                 .map(|proof| proof.proof.as_slice()),
         )?;
-        let witness = BatchWitness {
-            fork: input.fork,
-            chunk_infos: input
-                .chunk_proofs
-                .iter()
-                .map(|proof| proof.metadata.chunk_info.clone())
-                .collect(),
-            chunk_proof_commits: children.input_commits.clone(),
-            header: input.header,
-            blob_envelope: input.blob_envelope.clone(),
-            kzg_commitment: input.kzg_commitment,
-            kzg_proof: input.kzg_proof,
-        };
-        let (info, opening) = witness
-            .check::<BlsScalar>(sha256)
-            .map_err(|e| Error::Task(format!("batch does not check: {e}")))?;
-        rollproof_primitives::verify_kzg_proof(
-            &input.kzg_commitment,
-            &B256::from(opening.z),
-            &B256::from(opening.y),
-            &input.kzg_proof,
-        )
-        .map_err(|e| Error::Task(format!("the blob's KZG proof does not verify: {e}")))?;
+        let (witness, info) = input.checked_witness(children.input_commits.clone())?;
         Ok((witness, info, children))
     }
 
@@ -207,12 +274,21 @@ impl BatchProgram {
 
     /// Checks `input` natively, then runs the guest on it without proving and measures it
     /// (generates the app proving key on first use).
-    pub fn execute(&self, input: &BatchInput) -> Result<BatchExecution, Error> {
+    pub fn execute(&self, input: &BatchInput) -> Result<ParentExecution, Error> {
         let (witness, _info, children) = self.witness(input)?;
-        let (pi_hash, instructions) = execute_parent_metered(&self.app, &witness, &children)?;
-        Ok(BatchExecution {
-            pi_hash,
-            instructions,
+        execute_parent_metered(&self.app, &witness, &children)
+    }
+
+    /// Proves a batch's universal task (which must be for this program's verifying key) and
+    /// wraps the proof with its metadata.
+    pub fn prove_task(&self, task: &UniversalTask, git_version: &str) -> Result<BatchProof, Error> {
+        let vk = task.require_vk(&self.verifying_key()?, "batch")?;
+        let (proof, info) = self.prove(&task.batch_input()?)?;
+        Ok(WrappedProof {
+            metadata: BatchProofMetadata::new(info, task.fork_name),
+            proof: proof.0,
+            vk,
+            git_version: git_version.to_string(),
         })
     }
 

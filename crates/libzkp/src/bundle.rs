@@ -13,8 +13,11 @@ use rollproof_zkvm::{
 };
 
 use crate::{
-    parent::{build_for_child, child_inputs, execute_parent, prove_parent},
-    Error,
+    parent::{
+        build_for_child, child_inputs, execute_parent, execute_parent_metered, prove_parent,
+        ParentExecution,
+    },
+    BundleProof, BundleProofMetadata, Error, UniversalTask, WrappedProof,
 };
 
 /// The guest crate under `crates/circuits/`.
@@ -74,6 +77,11 @@ impl BundleProgram {
         &self.app
     }
 
+    /// The verifying key of bundle proofs made by this build.
+    pub fn verifying_key(&self) -> Result<StarkVerifyingKey, Error> {
+        Ok(self.app.stark_verifying_key()?)
+    }
+
     /// The guest's witness for the batches (in order), the bundle info it attests and the
     /// deferral inputs behind its proof commits. The batch proofs are verified against the
     /// batch key and the batches' chaining checked here, before any guest runs.
@@ -102,6 +110,34 @@ impl BundleProgram {
         children: &ChildInputs,
     ) -> Result<B256, Error> {
         execute_parent(&self.app, witness, children)
+    }
+
+    /// Checks the batches natively (see [`Self::witness`]), then runs the guest on them without
+    /// proving and measures it (generates the app proving key on first use).
+    pub fn execute(
+        &self,
+        fork: ForkName,
+        batches: &[ProvenBatch],
+    ) -> Result<ParentExecution, Error> {
+        let (witness, _info, children) = self.witness(fork, batches)?;
+        execute_parent_metered(&self.app, &witness, &children)
+    }
+
+    /// Proves a bundle's universal task (which must be for this program's verifying key) and
+    /// wraps the proof with its metadata.
+    pub fn prove_task(
+        &self,
+        task: &UniversalTask,
+        git_version: &str,
+    ) -> Result<BundleProof, Error> {
+        let vk = task.require_vk(&self.verifying_key()?, "bundle")?;
+        let (proof, info) = self.prove(task.fork_name, &task.bundle_batches()?)?;
+        Ok(WrappedProof {
+            metadata: BundleProofMetadata::new(info, task.fork_name),
+            proof: proof.0,
+            vk,
+            git_version: git_version.to_string(),
+        })
     }
 
     /// Proves the bundle: the aggregated STARK proof, with the batch proofs verified inside it.

@@ -91,9 +91,7 @@ impl ChunkProgram {
 
     /// Proves a chunk's universal task: the task must be for this program's verifying key.
     pub fn prove_task(&self, task: &UniversalTask, git_version: &str) -> Result<ChunkProof, Error> {
-        if task.vk != crate::verifier::vk_id(&self.verifying_key()?) {
-            return Err(Error::WrongVk("chunk"));
-        }
+        task.require_vk(&self.verifying_key()?, "chunk")?;
         self.prove(&task.chunk_witness()?, git_version)
     }
 

@@ -14,13 +14,20 @@
 //!   one child program).
 //! - [`proof`]: wrapped proofs (`{metadata, proof, vk, git_version}`), [`ChunkProof`];
 //!   [`wrap_proof`] assembles one from a bare proof, metadata and key.
+//! - [`proof`] also holds the batch and bundle proofs' metadata ([`BatchProofMetadata`],
+//!   [`BundleProofMetadata`]); [`ProofMetadata`] is what a verifier needs from any of them.
 //! - [`task`]: the universal task a prover receives ([`UniversalTask`]; [`chunk_task`] builds
 //!   a chunk's with its expected metadata and pi hash; [`ChunkTaskInput`] is the
 //!   coordinator's chunk task, an encoded witness).
-//! - [`verifier`]: [`ChunkVerifier`], per-fork verification with typed [`VerifyError`]s,
-//!   loaded from a [`VerifierConfig`] (`{circuits: [{fork_name, assets_path}]}`).
-//! - [`assets`]: per-fork asset folders (program, VM config, verifying key, `manifest.json`
-//!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_chunk_vk`].
+//! - [`aggregation`]: batch and bundle tasks ([`BatchTaskInput`], [`BundleTaskInput`]: the
+//!   coordinator's, with the blob values recomputed and compared) and reading them back out of
+//!   a universal task.
+//! - [`verifier`]: [`Verifier`], per-fork and per-circuit verification with typed
+//!   [`VerifyError`]s, loaded from a [`VerifierConfig`] (`{circuits: [{fork_name,
+//!   assets_path}]}`).
+//! - [`assets`]: per-fork asset folders (programs, VM configs, verifying keys, `manifest.json`
+//!   with sha256 + size, ZK version): [`assets::write_assets`], [`assets::load_vk`],
+//!   [`assets::load_batch_program`], [`assets::load_bundle_program`].
 //! - [`witness`]: stored one-block witnesses (versioned encoding, zstd) and the chunk witness
 //!   assembled from them ([`witness::chunk_witness_from_blocks`]).
 //! - `testing` (feature `testing`): the suite's real chunk proofs, proven once and cached.
@@ -28,6 +35,7 @@
 //!
 //! Entry point: [`ChunkProgram::build`].
 
+pub mod aggregation;
 pub mod assets;
 pub mod batch;
 pub mod bundle;
@@ -41,12 +49,15 @@ pub mod testing;
 pub mod verifier;
 pub mod witness;
 
-pub use batch::{BatchExecution, BatchInput, BatchProgram};
-pub use bundle::BundleProgram;
+pub use aggregation::{BatchTask, BatchTaskInput, BundleTask, BundleTaskInput};
+pub use batch::{AssembledBatch, BatchInput, BatchProgram};
+pub use bundle::{BundleProgram, ProvenBatch};
 pub use chunk::{ChunkExecution, ChunkProgram};
 pub use error::Error;
-pub use proof::{wrap_proof, ChunkProof, ChunkProofMetadata, WrappedProof};
-pub use task::{chunk_task, ChunkTask, ChunkTaskInput, UniversalTask};
-pub use verifier::{
-    ChunkVerifier, CircuitAssets, VerifierConfig, VerifierConfigError, VerifyError,
+pub use parent::ParentExecution;
+pub use proof::{
+    wrap_proof, BatchProof, BatchProofMetadata, BundleProof, BundleProofMetadata, ChunkProof,
+    ChunkProofMetadata, ProofMetadata, WrappedProof,
 };
+pub use task::{chunk_task, ChunkTask, ChunkTaskInput, ProvingTask, UniversalTask};
+pub use verifier::{CircuitAssets, Verifier, VerifierConfig, VerifierConfigError, VerifyError};

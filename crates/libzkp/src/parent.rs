@@ -93,14 +93,26 @@ pub(crate) fn execute_parent<W: Serialize>(
     pi_hash_of(&app.execute(stdin_of(witness, children))?)
 }
 
+/// What executing a batch or bundle guest (no proof) gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParentExecution {
+    /// The public-input hash the guest revealed.
+    pub pi_hash: B256,
+    /// RISC-V instructions executed.
+    pub instructions: u64,
+}
+
 /// Runs a parent guest with metering; returns the hash it revealed and its instruction count.
 pub(crate) fn execute_parent_metered<W: Serialize>(
     app: &AppProgram,
     witness: &W,
     children: &ChildInputs,
-) -> Result<(B256, u64), Error> {
+) -> Result<ParentExecution, Error> {
     let report = app.execute_metered(stdin_of(witness, children))?;
-    Ok((pi_hash_of(&report.public_values)?, report.instructions))
+    Ok(ParentExecution {
+        pi_hash: pi_hash_of(&report.public_values)?,
+        instructions: report.instructions,
+    })
 }
 
 /// Proves a parent guest: the aggregated STARK proof, with the children verified inside it.

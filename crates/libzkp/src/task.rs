@@ -6,6 +6,8 @@
 //! [`ChunkTaskInput`] is the coordinator's chunk task as rollproof defines it: unlike the
 //! original (block hashes the library expands through an L2 node), it carries the encoded
 //! witness itself, because our coordinator builds chunk witnesses from its database.
+//!
+//! Batch and bundle tasks are in [`crate::aggregation`].
 
 use alloy_primitives::B256;
 use rollproof_primitives::ForkName;
@@ -13,7 +15,7 @@ use rollproof_stateless::{ChunkWitness, NativeCrypto};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    proof::{base64_bytes, ChunkProofMetadata},
+    proof::{base64_bytes, ChunkProofMetadata, ProofMetadata},
     Error,
 };
 
@@ -34,16 +36,31 @@ pub struct UniversalTask {
     pub identifier: String,
 }
 
-/// A chunk task ready to hand out, with what its proof must claim.
+/// A task ready to hand out, with what its proof must claim (`M`: the proof type's metadata).
 #[derive(Clone, Debug)]
-pub struct ChunkTask {
+pub struct ProvingTask<M> {
     /// The task for the prover.
     pub task: UniversalTask,
     /// The metadata a valid proof carries.
-    pub metadata: ChunkProofMetadata,
+    pub metadata: M,
     /// The public-input hash a valid proof reveals.
     pub expected_pi_hash: B256,
 }
+
+impl<M: Serialize> ProvingTask<M> {
+    /// The universal task as JSON (what the prover receives).
+    pub fn task_json(&self) -> String {
+        serde_json::to_string(&self.task).expect("a task always serializes")
+    }
+
+    /// The metadata as JSON (what the proof's metadata must be).
+    pub fn metadata_json(&self) -> String {
+        serde_json::to_string(&self.metadata).expect("proof metadata always serializes")
+    }
+}
+
+/// A chunk task ready to hand out, with what its proof must claim.
+pub type ChunkTask = ProvingTask<ChunkProofMetadata>;
 
 /// Builds a chunk's universal task for the fork's verifying key, identified by `vk` (its
 /// [`vk_id`](crate::verifier::vk_id)). The chunk is validated
@@ -60,7 +77,7 @@ pub fn chunk_task(witness: &ChunkWitness, vk: &[u8]) -> Result<ChunkTask, Error>
         chunk_total_gas: blocks.iter().map(|b| b.header.gas_used).sum(),
         fork_name: witness.fork,
     };
-    Ok(ChunkTask {
+    Ok(ProvingTask {
         task: UniversalTask {
             serialized_witness: vec![witness.encode()],
             aggregated_proofs: Vec::new(),
@@ -113,6 +130,20 @@ impl ChunkTaskInput {
 }
 
 impl UniversalTask {
+    /// Checks that the task is for `vk` (the verifying key of the prover's `circuit`) and
+    /// returns the key's [`vk_id`](crate::verifier::vk_id) for the wrapped proof.
+    pub fn require_vk(
+        &self,
+        vk: &rollproof_zkvm::StarkVerifyingKey,
+        circuit: &'static str,
+    ) -> Result<Vec<u8>, Error> {
+        let id = crate::verifier::vk_id(vk);
+        if self.vk != id {
+            return Err(Error::WrongVk(circuit));
+        }
+        Ok(id)
+    }
+
     /// The chunk witness of a chunk task (exactly one, for the task's fork).
     pub fn chunk_witness(&self) -> Result<ChunkWitness, Error> {
         let [bytes] = self.serialized_witness.as_slice() else {

@@ -19,12 +19,12 @@ use std::{
     sync::Mutex,
 };
 
-use rollproof_primitives::{ForkName, PublicInputs};
+use rollproof_primitives::{ForkName, PublicInputs, TaskType};
 use rollproof_stateless::ChunkWitness;
 use rollproof_zkvm::{GuestToolchain, ProvingParams};
 use sha2::{Digest, Sha256};
 
-use crate::{assets::write_assets, ChunkProgram, ChunkProof, ChunkVerifier, Error};
+use crate::{assets::write_assets, ChunkProgram, ChunkProof, Verifier, Error};
 
 /// A real chunk proof with the asset folder whose verifying key it is for.
 #[derive(Clone, Debug)]
@@ -83,7 +83,7 @@ fn assets_of(
                 "testing: writing {fork} chunk assets (key generation) under {}",
                 root.display()
             );
-            write_assets(&root, fork, program)
+            write_assets(&root, fork, program, None)
                 .map_err(|e| Error::Task(format!("writing test assets: {e}")))?;
         }
     }
@@ -109,8 +109,8 @@ pub fn proven_chunk(witness: &ChunkWitness) -> Result<ProvenChunk, Error> {
     hasher.update(vk.to_bytes());
     hasher.update(witness.encode());
     let proof_id = alloy_primitives::hex::encode(&hasher.finalize()[..8]);
-    let mut verifier = ChunkVerifier::default();
-    verifier.insert(witness.fork, vk);
+    let mut verifier = Verifier::default();
+    verifier.insert(witness.fork, TaskType::Chunk, vk);
 
     let cached = test_dir()
         .join("proofs")
@@ -149,7 +149,7 @@ fn proven(assets: PathBuf, fork: ForkName, proof: ChunkProof) -> ProvenChunk {
     }
 }
 
-fn load_verified(path: &Path, verifier: &ChunkVerifier, fork: ForkName) -> Option<ChunkProof> {
+fn load_verified(path: &Path, verifier: &Verifier, fork: ForkName) -> Option<ChunkProof> {
     let bytes = std::fs::read(path).ok()?;
     let proof: ChunkProof = serde_json::from_slice(&bytes).ok()?;
     verifier.verify(fork, &proof).ok()?;
@@ -166,7 +166,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 /// A real batch proof over one real chunk proof, with the program that made it.
-pub struct ProvenBatch {
+pub struct BatchFixture {
     /// The batch program (deferral keys for the chunk key, guest built).
     pub program: crate::BatchProgram,
     /// What was proven.
@@ -181,7 +181,7 @@ pub struct ProvenBatch {
 /// builds the batch program for the chunk's key (deferral keys, guest build: minutes), assembles
 /// batch 1 (parent hash 0x11..11, compressed blob) and proves it, or reuses the proof cached on
 /// disk for this exact batch program and input after verifying it again.
-pub fn proven_batch(chunk: &ProvenChunk, witness: &ChunkWitness) -> Result<ProvenBatch, Error> {
+pub fn proven_batch(chunk: &ProvenChunk, witness: &ChunkWitness) -> Result<BatchFixture, Error> {
     let _one_at_a_time = PROVING
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -234,7 +234,7 @@ pub fn proven_batch(chunk: &ProvenChunk, witness: &ChunkWitness) -> Result<Prove
         let proof = rollproof_zkvm::StarkProof(bytes);
         if verified(&proof) {
             eprintln!("testing: reusing the batch proof {}", cached.display());
-            return Ok(ProvenBatch {
+            return Ok(BatchFixture {
                 program,
                 input,
                 info,
@@ -255,7 +255,7 @@ pub fn proven_batch(chunk: &ProvenChunk, witness: &ChunkWitness) -> Result<Prove
     }
     write_atomically(&cached, &proof.0)
         .map_err(|e| Error::Task(format!("caching the batch proof: {e}")))?;
-    Ok(ProvenBatch {
+    Ok(BatchFixture {
         program,
         input,
         info,
@@ -277,6 +277,38 @@ pub fn write_unloadable_assets(root: &Path, fork: ForkName) -> std::io::Result<(
         std::fs::write(path, bytes)?;
     }
     Ok(())
+}
+
+/// A copy of the chunk assets `chunk_assets` (of `fork`) under `out`, with the CHUNK verifying
+/// key also listed as the batch and bundle keys (`batch/vk.bin`, `bundle/vk.bin`). For the
+/// coordinator's batch and bundle task paths in tests that cannot afford the real aggregation
+/// assets (tens of minutes): tasks build against these keys, and a proof submitted for them
+/// verifies only if it is a proof of the chunk program, which no batch or bundle proof is.
+/// Writes nothing when `out` holds such a copy already. Returns `out`.
+pub fn assets_with_chunk_key_as_aggregation_keys(
+    chunk_assets: &Path,
+    fork: ForkName,
+    out: &Path,
+) -> std::io::Result<PathBuf> {
+    use crate::assets::{AssetManifest, CHUNK_EXE, CHUNK_VK, CHUNK_VM_CONFIG, MANIFEST};
+
+    let from = chunk_assets.join(fork.as_str());
+    let mut files = std::collections::BTreeMap::new();
+    for name in [CHUNK_EXE, CHUNK_VM_CONFIG, CHUNK_VK] {
+        files.insert(name.to_string(), std::fs::read(from.join(name))?);
+    }
+    let vk = files[CHUNK_VK].clone();
+    files.insert("batch/vk.bin".to_string(), vk.clone());
+    files.insert("bundle/vk.bin".to_string(), vk);
+    let manifest = serde_json::to_vec_pretty(&AssetManifest::new(fork, &files))?;
+    let dir = out.join(fork.as_str());
+    if std::fs::read(dir.join(MANIFEST)).ok().as_deref() == Some(manifest.as_slice()) {
+        return Ok(out.to_path_buf());
+    }
+    for (name, bytes) in files.iter().chain([(&MANIFEST.to_string(), &manifest)]) {
+        write_atomically(&dir.join(name), bytes)?;
+    }
+    Ok(out.to_path_buf())
 }
 
 /// The process's peak resident set since the last [`reset_peak_rss`], in GiB.

@@ -1,7 +1,8 @@
-//! Proof verification per fork: the proof must verify against the fork's verifying key, claim
+//! Proof verification per fork and circuit: the proof must verify against the verifying key of
+//! the fork's circuit (chunk, batch or bundle: the proof's metadata type says which), claim
 //! exactly that key, and reveal the public-input hash of its metadata.
 //!
-//! [`ChunkVerifier::from_config`] loads the keys of every fork a [`VerifierConfig`] lists
+//! [`Verifier::from_config`] loads the keys of every fork a [`VerifierConfig`] lists
 //! (the original's `init_verifier` JSON, `{circuits: [{fork_name, assets_path}]}`).
 
 use std::{
@@ -10,13 +11,15 @@ use std::{
 };
 
 use alloy_primitives::B256;
-use rollproof_primitives::ForkName;
+use rollproof_primitives::{ForkName, TaskType};
 use rollproof_zkvm::{verify_stark_proof, StarkProof, StarkVerifyingKey, ZkvmError};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    assets::{load_chunk_vk, AssetError, MANIFEST},
-    proof::ChunkProof,
+    assets::{load_chunk_vk, load_vk, AssetError, AssetManifest, MANIFEST},
+    proof::{
+        BatchProofMetadata, BundleProofMetadata, ChunkProofMetadata, ProofMetadata, WrappedProof,
+    },
 };
 
 /// The identifier of a verifying key that tasks, proofs and login messages carry in their `vk`
@@ -33,6 +36,14 @@ pub enum VerifyError {
     /// No verifying key is configured for the fork.
     #[error("no verifier for fork {0}")]
     UnknownFork(ForkName),
+    /// The fork is configured, but its assets hold no key for the proof's circuit.
+    #[error("fork {fork} has no {circuit} verifier (its assets lack the {circuit} circuit)")]
+    NoCircuit {
+        /// The fork.
+        fork: ForkName,
+        /// The proof's circuit.
+        circuit: TaskType,
+    },
     /// The proof claims another verifying key than the fork's.
     #[error("the proof is for another verifying key than fork {0}'s")]
     WrongVk(ForkName),
@@ -124,24 +135,25 @@ impl VerifierConfig {
     }
 }
 
-/// The verifying keys of the chunk circuit per fork.
+/// The verifying keys of each fork's circuits: always the chunk circuit's, and the batch and
+/// bundle circuits' when the fork's assets hold them.
 #[derive(Default)]
-pub struct ChunkVerifier {
-    keys: BTreeMap<ForkName, (StarkVerifyingKey, Vec<u8>)>,
+pub struct Verifier {
+    keys: BTreeMap<(ForkName, TaskType), (StarkVerifyingKey, Vec<u8>)>,
 }
 
-impl std::fmt::Debug for ChunkVerifier {
+impl std::fmt::Debug for Verifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChunkVerifier")
-            .field("forks", &self.keys.keys().collect::<Vec<_>>())
+        f.debug_struct("Verifier")
+            .field("circuits", &self.keys.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
     }
 }
 
-impl ChunkVerifier {
-    /// Loads the chunk verifying key of every fork in `config`, each checked against its
-    /// manifest. Fails on the first fork that does not load, on a fork listed twice and on an
-    /// empty list.
+impl Verifier {
+    /// Loads the verifying keys of every fork in `config`, each checked against its manifest:
+    /// the chunk key (required), and the batch and bundle keys the manifest lists. Fails on the
+    /// first fork that does not load, on a fork listed twice and on an empty list.
     pub fn from_config(config: &VerifierConfig) -> Result<Self, VerifierConfigError> {
         if config.circuits.is_empty() {
             return Err(VerifierConfigError::Empty);
@@ -153,37 +165,76 @@ impl ChunkVerifier {
         }
         let mut verifier = Self::default();
         for circuit in &config.circuits {
-            let vk = load_fork_vk(&circuit.assets_path, circuit.fork_name)?;
-            verifier.insert(circuit.fork_name, vk);
+            let fork = circuit.fork_name;
+            let failed = |source| VerifierConfigError::Assets { fork, source };
+            verifier.insert(fork, TaskType::Chunk, load_fork_vk(&circuit.assets_path, fork)?);
+            let dir = circuit.assets_path.join(fork.as_str());
+            let manifest = AssetManifest::read(&dir, fork).map_err(failed)?;
+            for kind in [TaskType::Batch, TaskType::Bundle] {
+                if manifest.has_circuit(kind) {
+                    let vk = load_vk(&circuit.assets_path, fork, kind).map_err(failed)?;
+                    verifier.insert(fork, kind, vk);
+                }
+            }
         }
         Ok(verifier)
     }
 
-    /// The forks with a verifying key, in activation order.
+    /// The forks with a chunk verifying key, in activation order.
     pub fn forks(&self) -> impl Iterator<Item = ForkName> + '_ {
-        self.keys.keys().copied()
+        self.keys
+            .keys()
+            .filter(|(_, kind)| *kind == TaskType::Chunk)
+            .map(|(fork, _)| *fork)
     }
 
-    /// Adds (or replaces) `fork`'s verifying key.
-    pub fn insert(&mut self, fork: ForkName, vk: StarkVerifyingKey) {
+    /// Whether `fork`'s `circuit` has a verifying key.
+    pub fn has(&self, fork: ForkName, circuit: TaskType) -> bool {
+        self.keys.contains_key(&(fork, circuit))
+    }
+
+    /// Adds (or replaces) the verifying key of `fork`'s `circuit`.
+    pub fn insert(&mut self, fork: ForkName, circuit: TaskType, vk: StarkVerifyingKey) {
         let id = vk_id(&vk);
-        self.keys.insert(fork, (vk, id));
+        self.keys.insert((fork, circuit), (vk, id));
     }
 
-    /// The [`vk_id`] of `fork`'s verifying key, if configured.
-    pub fn vk_id(&self, fork: ForkName) -> Option<&[u8]> {
-        self.keys.get(&fork).map(|(_, id)| id.as_slice())
+    /// The [`vk_id`] of the verifying key of `fork`'s `circuit`, if configured.
+    pub fn vk_id(&self, fork: ForkName, circuit: TaskType) -> Option<&[u8]> {
+        self.keys.get(&(fork, circuit)).map(|(_, id)| id.as_slice())
     }
 
-    /// Verifies a chunk proof for `fork`.
-    pub fn verify(&self, fork: ForkName, proof: &ChunkProof) -> Result<(), VerifyError> {
-        let (vk, id) = self.keys.get(&fork).ok_or(VerifyError::UnknownFork(fork))?;
-        if proof.metadata.fork_name != fork {
+    /// Why `fork`'s `circuit` cannot be verified: the fork is unknown, or only that circuit.
+    fn missing(&self, fork: ForkName, circuit: TaskType) -> VerifyError {
+        if self.has(fork, TaskType::Chunk) {
+            VerifyError::NoCircuit { fork, circuit }
+        } else {
+            VerifyError::UnknownFork(fork)
+        }
+    }
+
+    /// Verifies a wrapped proof (chunk, batch or bundle, by its metadata type) for `fork`: the
+    /// metadata must be for `fork` and consistent, the proof must claim the fork's key, verify
+    /// against it and reveal the metadata's public-input hash.
+    pub fn verify<M: ProofMetadata>(
+        &self,
+        fork: ForkName,
+        proof: &WrappedProof<M>,
+    ) -> Result<(), VerifyError> {
+        let circuit = M::TASK_TYPE;
+        let Some((vk, id)) = self.keys.get(&(fork, circuit)) else {
+            return Err(self.missing(fork, circuit));
+        };
+        if proof.metadata.fork() != fork {
             return Err(VerifyError::ForkMismatch {
                 expected: fork,
-                found: proof.metadata.fork_name,
+                found: proof.metadata.fork(),
             });
         }
+        proof
+            .metadata
+            .check_consistent()
+            .map_err(VerifyError::Malformed)?;
         if proof.vk != *id {
             return Err(VerifyError::WrongVk(fork));
         }
@@ -199,11 +250,30 @@ impl ChunkVerifier {
         Ok(())
     }
 
-    /// Verifies a chunk proof given as JSON.
-    pub fn verify_json(&self, fork: ForkName, json: &[u8]) -> Result<(), VerifyError> {
-        let proof: ChunkProof =
-            serde_json::from_slice(json).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-        self.verify(fork, &proof)
+    /// Verifies a wrapped proof of `circuit` given as JSON.
+    pub fn verify_json(
+        &self,
+        circuit: TaskType,
+        fork: ForkName,
+        json: &[u8],
+    ) -> Result<(), VerifyError> {
+        fn parsed<M: serde::de::DeserializeOwned>(
+            json: &[u8],
+        ) -> Result<WrappedProof<M>, VerifyError> {
+            serde_json::from_slice(json).map_err(|e| VerifyError::Malformed(e.to_string()))
+        }
+        // Say which key is missing before saying the JSON is not that circuit's proof.
+        if circuit != TaskType::Undefined && !self.has(fork, circuit) {
+            return Err(self.missing(fork, circuit));
+        }
+        match circuit {
+            TaskType::Chunk => self.verify(fork, &parsed::<ChunkProofMetadata>(json)?),
+            TaskType::Batch => self.verify(fork, &parsed::<BatchProofMetadata>(json)?),
+            TaskType::Bundle => self.verify(fork, &parsed::<BundleProofMetadata>(json)?),
+            TaskType::Undefined => Err(VerifyError::Malformed(
+                "task type undefined has no proofs".to_string(),
+            )),
+        }
     }
 }
 
@@ -292,15 +362,15 @@ mod tests {
     fn from_config_refuses_empty_duplicate_missing_and_bogus_assets() {
         let root = Scratch::new("config");
         assert!(matches!(
-            ChunkVerifier::from_config(&VerifierConfig { circuits: vec![] }),
+            Verifier::from_config(&VerifierConfig { circuits: vec![] }),
             Err(VerifierConfigError::Empty)
         ));
         assert!(matches!(
-            ChunkVerifier::from_config(&config(&[("galileo", &root.0), ("GALILEO", &root.0)])),
+            Verifier::from_config(&config(&[("galileo", &root.0), ("GALILEO", &root.0)])),
             Err(VerifierConfigError::DuplicateFork(ForkName::Galileo))
         ));
         // Nothing under the root yet.
-        let missing = ChunkVerifier::from_config(&config(&[("galileo", &root.0)])).unwrap_err();
+        let missing = Verifier::from_config(&config(&[("galileo", &root.0)])).unwrap_err();
         assert!(
             matches!(
                 missing,
@@ -313,7 +383,7 @@ mod tests {
         );
         // A manifest-checked file that is not a verifying key.
         write_unloadable_assets(&root.0, ForkName::Galileo).unwrap();
-        let bogus = ChunkVerifier::from_config(&config(&[("galileo", &root.0)])).unwrap_err();
+        let bogus = Verifier::from_config(&config(&[("galileo", &root.0)])).unwrap_err();
         assert!(
             matches!(
                 bogus,
@@ -326,7 +396,7 @@ mod tests {
         );
         // The fork's folder given instead of the root: the error says what to give.
         let fork_dir = root.0.join("galileo");
-        let wrong = ChunkVerifier::from_config(&config(&[("galileo", &fork_dir)])).unwrap_err();
+        let wrong = Verifier::from_config(&config(&[("galileo", &fork_dir)])).unwrap_err();
         assert!(
             matches!(&wrong, VerifierConfigError::ForkFolderGiven { path, .. } if *path == fork_dir),
             "{wrong}"

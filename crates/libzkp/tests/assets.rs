@@ -53,7 +53,7 @@ fn assets_are_reproducible_and_checked_on_load() {
 
     let first = Scratch::new("assets-a");
     let program = ChunkProgram::build(&toolchain, params).unwrap();
-    let manifest = write_assets(&first.0, fork, &program).unwrap();
+    let manifest = write_assets(&first.0, fork, &program, None).unwrap();
     assert!(manifest.zk_version.starts_with("openvm-2.0.2-"));
 
     // The same sources built from scratch elsewhere give the same bytes.
@@ -67,7 +67,7 @@ fn assets_are_reproducible_and_checked_on_load() {
         params,
     )
     .unwrap();
-    assert_eq!(write_assets(&second.0, fork, &rebuilt).unwrap(), manifest);
+    assert_eq!(write_assets(&second.0, fork, &rebuilt, None).unwrap(), manifest);
     assert_eq!(files_under(&first.0), files_under(&second.0));
 
     // Loading checks every file; the loaded program is the same program.

@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use alloy_primitives::{keccak256, B256, U256};
 use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator};
-use rollproof_libzkp::{ChunkProgram, Error};
+use rollproof_libzkp::{ChunkProgram, Error, ProofMetadata};
 use rollproof_primitives::{Domain, ForkName, PiVersion, PublicInputs};
 use rollproof_stateless::{ChainSpec, ChunkWitness, NativeCrypto};
 use rollproof_zkvm::{GuestToolchain, ProvingParams};

@@ -5,8 +5,8 @@
 
 use alloy_primitives::B256;
 use rollproof_devnet::sample::sample_chunk;
-use rollproof_libzkp::{assets::load_chunk_vk, testing::proven_chunk, ChunkVerifier, VerifyError};
-use rollproof_primitives::ForkName;
+use rollproof_libzkp::{assets::load_chunk_vk, testing::proven_chunk, Verifier, VerifyError};
+use rollproof_primitives::{ForkName, TaskType};
 
 /// The suite's real chunk proof (made once per guest build and cached by
 /// `rollproof_libzkp::testing`), checked here against the fork's key from its assets.
@@ -20,14 +20,15 @@ fn a_real_chunk_proof_verifies_and_forgeries_are_rejected() {
         proof.metadata.chunk_total_gas
     );
 
-    let mut verifier = ChunkVerifier::default();
+    let mut verifier = Verifier::default();
     verifier.insert(
         ForkName::Galileo,
+        TaskType::Chunk,
         load_chunk_vk(&proven.assets, ForkName::Galileo).unwrap(),
     );
     verifier.verify(ForkName::Galileo, &proof).unwrap();
     let json = serde_json::to_vec(&proof).unwrap();
-    verifier.verify_json(ForkName::Galileo, &json).unwrap();
+    verifier.verify_json(TaskType::Chunk, ForkName::Galileo, &json).unwrap();
 
     // A flipped byte in the proof.
     let mut tampered = proof.clone();
@@ -64,7 +65,14 @@ fn a_real_chunk_proof_verifies_and_forgeries_are_rejected() {
     ));
     // Not a wrapped proof at all.
     assert!(matches!(
-        verifier.verify_json(ForkName::Galileo, b"{\"metadata\": 1}"),
+        verifier.verify_json(TaskType::Chunk, ForkName::Galileo, b"{\"metadata\": 1}"),
         Err(VerifyError::Malformed(_))
     ));
+    // These assets hold no batch or bundle circuit: said before the JSON is looked at.
+    for circuit in [TaskType::Batch, TaskType::Bundle] {
+        assert!(matches!(
+            verifier.verify_json(circuit, ForkName::Galileo, &json),
+            Err(VerifyError::NoCircuit { fork: ForkName::Galileo, circuit: c }) if c == circuit
+        ));
+    }
 }

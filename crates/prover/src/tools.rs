@@ -308,7 +308,7 @@ pub async fn dump(
 ) -> anyhow::Result<PathBuf> {
     anyhow::ensure!(
         task_type == TaskType::Chunk,
-        "only chunk tasks exist so far (batch and bundle circuits are not built yet)"
+        "only chunk tasks can be dumped so far (batch and bundle dumps are not written yet)"
     );
     let circuits = load_circuits(config).await?;
     let client = tool_client(config, &circuits)?;

@@ -354,7 +354,7 @@ async fn dump_writes_tasks_that_read_back_and_the_tools_refuse_bad_input() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(batch.contains("only chunk tasks"), "{batch}");
+    assert!(batch.contains("only chunk tasks can be dumped"), "{batch}");
 
     // prove-file refuses a damaged dump before any proving.
     let folder = out.join(format!("chunk-{}", chunks[0].hash));

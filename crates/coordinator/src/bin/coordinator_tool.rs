@@ -75,7 +75,7 @@ enum Command {
         #[arg(long)]
         rate: Option<f64>,
     },
-    /// Verify a chunk proof file (wrapped-proof JSON) offline against the configured verifier
+    /// Verify a proof file (wrapped-proof JSON) offline against the configured verifier
     /// assets of a fork (`prover_manager.verifier.verifiers`); needs no database.
     Verify {
         /// The proof file.
@@ -83,6 +83,9 @@ enum Command {
         /// The fork (any case).
         #[arg(long, value_parser = parse_fork)]
         fork: ForkName,
+        /// What the proof is of: chunk, batch or bundle.
+        #[arg(long = "type", value_parser = parse_task_type, default_value = "chunk")]
+        task_type: TaskType,
     },
 }
 
@@ -114,9 +117,20 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     let config = Config::load(&args.config)?;
-    if let Command::Verify { proof, fork } = &args.command {
+    if let Command::Verify {
+        proof,
+        fork,
+        task_type,
+    } = &args.command
+    {
         let verifiers = Verifiers::load(&config.prover_manager.verifier)?;
-        return tool::verify_proof_file(&verifiers, *fork, proof, &mut std::io::stdout());
+        return tool::verify_proof_file(
+            &verifiers,
+            *task_type,
+            *fork,
+            proof,
+            &mut std::io::stdout(),
+        );
     }
     let db = connect(&config).await?;
     let out = &mut std::io::stdout();

@@ -136,9 +136,8 @@ static int negative(char **argv) {
     CHECK(failed_with(verify_chunk_proof("{}", NULL), "`fork_name` is a null pointer"));
     CHECK(failed_with(verify_chunk_proof("\xff\xfe", "galileo"), "not valid UTF-8"));
     CHECK(failed_with(verify_chunk_proof("{}", "nofork"), "unknown fork"));
-    CHECK(failed_with(verify_batch_proof("{}", "galileo"), "batch verification is not built yet"));
-    CHECK(failed_with(verify_bundle_proof("{}", "galileo"),
-                      "bundle verification is not built yet"));
+    CHECK(failed_with(verify_batch_proof("{}", "galileo"), "init_verifier first"));
+    CHECK(failed_with(verify_bundle_proof("{}", "galileo"), "init_verifier first"));
 
     /* A real chunk witness makes a task; its metadata wraps a proof. */
     HandlingResult result = gen_universal_task(0, task, "GALILEO", vk, vk_len);
@@ -184,9 +183,9 @@ static int negative(char **argv) {
                       "the witness is for fork galileo, the task for galileov2"));
     CHECK(failed_task(gen_universal_task(0, task, "nofork", vk, vk_len), "unknown fork"));
     CHECK(failed_task(gen_universal_task(1, task, "galileo", vk, vk_len),
-                      "batch task generation is not built yet"));
+                      "malformed batch task"));
     CHECK(failed_task(gen_universal_task(2, task, "galileo", vk, vk_len),
-                      "bundle task generation is not built yet"));
+                      "malformed bundle task"));
     CHECK(failed_task(gen_universal_task(7, task, "galileo", vk, vk_len), "unknown task type 7"));
     CHECK(failed_task(gen_universal_task(0, NULL, "galileo", vk, vk_len),
                       "`task_json` is a null pointer"));
@@ -230,9 +229,10 @@ static int real(char **argv) {
     CHECK(failed_with(verify_chunk_proof(proof, "nofork"), "unknown fork"));
     CHECK(failed_with(verify_chunk_proof("{\"metadata\": 1}", "galileo"), "malformed proof"));
     CHECK(failed_with(verify_chunk_proof("", "galileo"), "malformed proof"));
-    CHECK(failed_with(verify_batch_proof(proof, "galileo"), "batch verification is not built yet"));
+    CHECK(failed_with(verify_batch_proof(proof, "galileo"),
+                      "fork galileo has no batch verifier"));
     CHECK(failed_with(verify_bundle_proof(proof, "galileo"),
-                      "bundle verification is not built yet"));
+                      "fork galileo has no bundle verifier"));
 
     /* The coordinator's path: task from the witness, then the prover's bare proof wrapped
        with the task's metadata and the fork's key verifies. */

@@ -124,6 +124,10 @@ enum AssetsCommand {
         /// log2 of the STARK stacked trace height (CPU default 20).
         #[arg(long, default_value_t = 20)]
         log_stacked_height: usize,
+        /// Also build the batch and bundle circuits (bound to this chunk program; about 10
+        /// more minutes on 2 cores). Needed to prove or verify batches and bundles.
+        #[arg(long)]
+        aggregation: bool,
     },
     /// Download the assets of every fork with a `base_url` into its `workspace_path` (what
     /// the service does at start): `<base_url><fork>/manifest.json`, then each file it lists,
@@ -214,6 +218,7 @@ fn main() -> anyhow::Result<()> {
             forks,
             out,
             log_stacked_height,
+            aggregation,
         })) => {
             let forks = if forks.is_empty() {
                 ForkName::ALL.to_vec()
@@ -221,7 +226,7 @@ fn main() -> anyhow::Result<()> {
                 forks
             };
             let params = ProvingParams::new(log_stacked_height).map_err(anyhow::Error::msg)?;
-            for manifest in build_assets(&out, &forks, params)? {
+            for manifest in build_assets(&out, &forks, params, aggregation)? {
                 println!(
                     "{}: {} ({} files) in {}",
                     manifest.fork,
