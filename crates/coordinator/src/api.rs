@@ -328,8 +328,8 @@ async fn get_task(
         rollproof_db::prover_task::find_assigned(&s.db, &claims.public_key, &types).await?
     {
         s.metrics.redeliveries.inc();
-        let built = deliverable(&s, pt.uuid, pt.task_type, pt.task_id, pt.metadata.is_none())
-            .await?;
+        let built =
+            deliverable(&s, pt.uuid, pt.task_type, pt.task_id, pt.metadata.is_none()).await?;
         return Ok(ok(task_data(pt.uuid, pt.task_id, pt.task_type, built)));
     }
     let prover = ProverIdentity {
@@ -394,8 +394,7 @@ async fn deliverable(
             if !record {
                 return Ok(built);
             }
-            match rollproof_db::prover_task::set_metadata(&s.db, uuid, &built.metadata_json).await
-            {
+            match rollproof_db::prover_task::set_metadata(&s.db, uuid, &built.metadata_json).await {
                 Ok(_) => return Ok(built),
                 Err(e) => format!("cannot record the task metadata: {e}"),
             }

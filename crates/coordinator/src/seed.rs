@@ -263,9 +263,9 @@ pub async fn store_batch(
             .await?
             .into_iter()
             .map(|b| {
-                let witness = b.witness.ok_or_else(|| {
-                    anyhow::anyhow!("block {} has no stored witness", b.number)
-                })?;
+                let witness = b
+                    .witness
+                    .ok_or_else(|| anyhow::anyhow!("block {} has no stored witness", b.number))?;
                 Ok((b.number, witness))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;

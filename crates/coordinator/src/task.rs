@@ -20,9 +20,7 @@ use rollproof_libzkp::{
     witness::{chunk_witness_from_blocks, WitnessError},
     BatchProof, BatchTaskInput, BundleTaskInput, ChunkProof, ProvingTask,
 };
-use rollproof_primitives::{
-    BlobDataProof, ForkName, ForkSchedule, NoActiveFork, TaskType,
-};
+use rollproof_primitives::{BlobDataProof, ForkName, ForkSchedule, NoActiveFork, TaskType};
 use serde::Serialize;
 
 use crate::verifier::Verifiers;
@@ -265,12 +263,19 @@ fn aggregation_fork(
     let c = &first_chunk.data;
     let fork = schedule
         .fork_at(c.start_block_number, c.start_block_time)
-        .map_err(|source| TaskError::NoFork { chunk: c.hash, source })?;
-    let vk = verifiers.vk(fork, circuit).ok_or_else(|| TaskError::Aggregation {
-        task_type: circuit,
-        id,
-        reason: format!("it is a {fork} {circuit}, and this coordinator has no {fork} {circuit} verifier"),
-    })?;
+        .map_err(|source| TaskError::NoFork {
+            chunk: c.hash,
+            source,
+        })?;
+    let vk = verifiers
+        .vk(fork, circuit)
+        .ok_or_else(|| TaskError::Aggregation {
+            task_type: circuit,
+            id,
+            reason: format!(
+                "it is a {fork} {circuit}, and this coordinator has no {fork} {circuit} verifier"
+            ),
+        })?;
     Ok((fork, vk.to_vec()))
 }
 
@@ -282,10 +287,17 @@ fn child_proof<P: serde::de::DeserializeOwned>(
     child_id: B256,
     proof: Option<&[u8]>,
 ) -> Result<P, TaskError> {
-    let failed = move |reason: String| TaskError::Aggregation { task_type, id, reason };
+    let failed = move |reason: String| TaskError::Aggregation {
+        task_type,
+        id,
+        reason,
+    };
     let bytes = proof.ok_or_else(|| failed(format!("{child} {child_id} has no stored proof")))?;
-    serde_json::from_slice(bytes)
-        .map_err(|e| failed(format!("{child} {child_id}'s stored proof is unreadable: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| {
+        failed(format!(
+            "{child} {child_id}'s stored proof is unreadable: {e}"
+        ))
+    })
 }
 
 /// Builds the universal task of batch `task_id` from its row and its chunks' proofs.
@@ -303,7 +315,10 @@ pub async fn build_batch_task(
     };
     let row = batch::get_by_hash(db, task_id)
         .await?
-        .ok_or(TaskError::NoObject { task_type, id: task_id })?;
+        .ok_or(TaskError::NoObject {
+            task_type,
+            id: task_id,
+        })?;
     let chunks = chunk::list_by_batch(db, task_id).await?;
     let first = chunks
         .first()
@@ -312,7 +327,13 @@ pub async fn build_batch_task(
     let chunk_proofs = chunks
         .iter()
         .map(|c| {
-            child_proof::<ChunkProof>(task_type, task_id, "chunk", c.data.hash, c.proving.proof.as_deref())
+            child_proof::<ChunkProof>(
+                task_type,
+                task_id,
+                "chunk",
+                c.data.hash,
+                c.proving.proof.as_deref(),
+            )
         })
         .collect::<Result<Vec<_>, _>>()?;
     let b = row.data;
@@ -323,7 +344,9 @@ pub async fn build_batch_task(
         .blob_data_proof
         .as_deref()
         .and_then(|bytes| BlobDataProof::from_bytes(bytes).ok())
-        .ok_or_else(|| failed("the row's blob_data_proof is missing or not 160 bytes".to_string()))?;
+        .ok_or_else(|| {
+            failed("the row's blob_data_proof is missing or not 160 bytes".to_string())
+        })?;
     let input = BatchTaskInput {
         chunk_proofs,
         chunk_infos: None,
@@ -364,7 +387,10 @@ pub async fn build_bundle_task(
     };
     bundle::get_by_hash(db, task_id)
         .await?
-        .ok_or(TaskError::NoObject { task_type, id: task_id })?;
+        .ok_or(TaskError::NoObject {
+            task_type,
+            id: task_id,
+        })?;
     let batches = batch::list_by_bundle(db, task_id).await?;
     let first = batches
         .first()
@@ -378,7 +404,13 @@ pub async fn build_bundle_task(
     let batch_proofs = batches
         .iter()
         .map(|b| {
-            child_proof::<BatchProof>(task_type, task_id, "batch", b.data.hash, b.proving.proof.as_deref())
+            child_proof::<BatchProof>(
+                task_type,
+                task_id,
+                "batch",
+                b.data.hash,
+                b.proving.proof.as_deref(),
+            )
         })
         .collect::<Result<Vec<_>, _>>()?;
     let input = BundleTaskInput {

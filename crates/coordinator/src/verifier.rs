@@ -240,8 +240,8 @@ impl Verifiers {
             fork: ForkName,
             proof: &[u8],
         ) -> Result<B256, VerifyFailure> {
-            let proof: WrappedProof<M> = serde_json::from_slice(proof)
-                .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+            let proof: WrappedProof<M> =
+                serde_json::from_slice(proof).map_err(|e| VerifyError::Malformed(e.to_string()))?;
             keys.verify(fork, &proof)?;
             Ok(proof.metadata.pi_hash())
         }

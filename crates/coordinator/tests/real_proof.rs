@@ -53,11 +53,7 @@ async fn a_real_chunk_proof_is_accepted_over_http() {
         .zk_version;
 
     for db in [TestDb::postgres().await, TestDb::sqlite().await] {
-        let cfg = config_with(
-            &db.url(),
-            &[(assets.as_path(), fork)],
-            &genesis(0, None),
-        );
+        let cfg = config_with(&db.url(), &[(assets.as_path(), fork)], &genesis(0, None));
         let server = Server::start(&db, cfg).await;
         let c = seed::store_devnet_chunk(&db, &chain, fork, 0, 1..=1, mq)
             .await
@@ -137,10 +133,8 @@ async fn a_real_chunk_proof_is_accepted_over_http() {
         // The real chunk proof dressed as the batch proof (the task's metadata, the key the
         // task names, which here is the chunk key): the STARK verifies, but it reveals the
         // chunk's public-input hash, not the batch's, so it is refused and the attempt failed.
-        let expected: rollproof_libzkp::BatchProofMetadata = serde_json::from_slice(
-            &common::pt_of(&db, &e.data).await.metadata.unwrap(),
-        )
-        .unwrap();
+        let expected: rollproof_libzkp::BatchProofMetadata =
+            serde_json::from_slice(&common::pt_of(&db, &e.data).await.metadata.unwrap()).unwrap();
         let forged = rollproof_libzkp::BatchProof {
             metadata: expected,
             proof: proven.proof.proof.clone(),
@@ -151,7 +145,11 @@ async fn a_real_chunk_proof_is_accepted_over_http() {
             .submit(&e.data.clone(), 0, &serde_json::to_string(&forged).unwrap())
             .await;
         assert_ne!(e2.errcode, 0);
-        assert!(e2.errmsg.contains("public-input hash mismatch"), "{}", e2.errmsg);
+        assert!(
+            e2.errmsg.contains("public-input hash mismatch"),
+            "{}",
+            e2.errmsg
+        );
         let attempts = rollproof_db::prover_task::list_by_task(&*db, TaskType::Batch, b.hash)
             .await
             .unwrap();

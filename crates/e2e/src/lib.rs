@@ -303,7 +303,11 @@ async fn prove_with_service(
             match t.proving(db).await?.proving_status {
                 ProvingStatus::Verified => verified += 1,
                 ProvingStatus::Failed => {
-                    anyhow::bail!("{} {} failed (see the prover's log above)", t.level, t.index)
+                    anyhow::bail!(
+                        "{} {} failed (see the prover's log above)",
+                        t.level,
+                        t.index
+                    )
                 }
                 _ => {}
             }

@@ -204,7 +204,9 @@ mod tests {
         for kind in [TaskKind::Chunk, TaskKind::Batch, TaskKind::Bundle] {
             assert!(matches!(
                 verifiers.verify(kind, "{}", "GALILEO"),
-                Err(FfiError::Verify(VerifyError::UnknownFork(ForkName::Galileo)))
+                Err(FfiError::Verify(VerifyError::UnknownFork(
+                    ForkName::Galileo
+                )))
             ));
         }
     }
@@ -227,7 +229,9 @@ mod tests {
         // Still the verifier set before: it knows no fork, and says so.
         assert!(matches!(
             verifiers.verify(TaskKind::Chunk, "{}", "galileo"),
-            Err(FfiError::Verify(VerifyError::UnknownFork(ForkName::Galileo)))
+            Err(FfiError::Verify(VerifyError::UnknownFork(
+                ForkName::Galileo
+            )))
         ));
     }
 

@@ -86,8 +86,7 @@ fn require_vk(vk: &[u8]) -> Result<(), Error> {
 }
 
 fn header_for(bytes: &[u8], fork: ForkName) -> Result<BatchHeader, Error> {
-    BatchHeader::decode_for_fork(bytes, fork)
-        .map_err(|e| task_error(format!("batch header: {e}")))
+    BatchHeader::decode_for_fork(bytes, fork).map_err(|e| task_error(format!("batch header: {e}")))
 }
 
 impl BatchTaskInput {
@@ -392,7 +391,10 @@ mod tests {
         assert_eq!(batches.len(), 2);
         assert_eq!(batches[1].info, info(2));
         assert_eq!(batches[0].proof.0, vec![1, 2, 3]);
-        assert!(built.task.batch_input().is_err(), "a bundle task is no batch task");
+        assert!(
+            built.task.batch_input().is_err(),
+            "a bundle task is no batch task"
+        );
 
         // The supplied info must be the batches'.
         let mut given = input.clone();
@@ -424,7 +426,9 @@ mod tests {
             batch_proofs: vec![other_fork],
             bundle_info: None,
         };
-        assert!(refused(&input).to_lowercase().contains("is for fork galileov2"));
+        assert!(refused(&input)
+            .to_lowercase()
+            .contains("is for fork galileov2"));
 
         let mut inconsistent = proof(info(1));
         inconsistent.metadata.batch_hash = B256::repeat_byte(9);
@@ -438,7 +442,9 @@ mod tests {
             batch_proofs: vec![proof(info(1))],
             bundle_info: None,
         };
-        assert!(matches!(fine.to_task(FORK, b""), Err(Error::Task(m)) if m.contains("verifying key")));
+        assert!(
+            matches!(fine.to_task(FORK, b""), Err(Error::Task(m)) if m.contains("verifying key"))
+        );
         for malformed in [&b"{}"[..], b"[]", br#"{"batch_proofs": [], "extra": 1}"#] {
             assert!(matches!(
                 BundleTaskInput::from_json(malformed),

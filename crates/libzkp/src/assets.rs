@@ -137,7 +137,9 @@ pub enum AssetError {
     #[error(transparent)]
     Program(#[from] crate::Error),
     /// The assets hold no such circuit (built without the aggregation circuits).
-    #[error("the {fork} assets have no {circuit} circuit (build them with the aggregation circuits)")]
+    #[error(
+        "the {fork} assets have no {circuit} circuit (build them with the aggregation circuits)"
+    )]
     NoCircuit {
         /// The fork.
         fork: ForkName,
@@ -403,11 +405,8 @@ pub fn load_chunk_program(
     fork: ForkName,
     params: ProvingParams,
 ) -> Result<ChunkProgram, AssetError> {
-    let app = ForkAssets::open(assets, fork)?.app(
-        TaskType::Chunk,
-        crate::chunk::CHUNK_GUEST,
-        params,
-    )?;
+    let app =
+        ForkAssets::open(assets, fork)?.app(TaskType::Chunk, crate::chunk::CHUNK_GUEST, params)?;
     Ok(ChunkProgram::from_app(app))
 }
 

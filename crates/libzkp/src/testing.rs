@@ -24,7 +24,7 @@ use rollproof_stateless::ChunkWitness;
 use rollproof_zkvm::{GuestToolchain, ProvingParams};
 use sha2::{Digest, Sha256};
 
-use crate::{assets::write_assets, ChunkProgram, ChunkProof, Verifier, Error};
+use crate::{assets::write_assets, ChunkProgram, ChunkProof, Error, Verifier};
 
 /// A real chunk proof with the asset folder whose verifying key it is for.
 #[derive(Clone, Debug)]

@@ -167,7 +167,11 @@ impl Verifier {
         for circuit in &config.circuits {
             let fork = circuit.fork_name;
             let failed = |source| VerifierConfigError::Assets { fork, source };
-            verifier.insert(fork, TaskType::Chunk, load_fork_vk(&circuit.assets_path, fork)?);
+            verifier.insert(
+                fork,
+                TaskType::Chunk,
+                load_fork_vk(&circuit.assets_path, fork)?,
+            );
             let dir = circuit.assets_path.join(fork.as_str());
             let manifest = AssetManifest::read(&dir, fork).map_err(failed)?;
             for kind in [TaskType::Batch, TaskType::Bundle] {

@@ -40,7 +40,7 @@ fn batch_tasks_recompute_the_blob_values_and_refuse_what_differs() {
         fork,
         3,
         parent,
-        &[proven.proof.metadata.chunk_info.clone()],
+        std::slice::from_ref(&proven.proof.metadata.chunk_info),
         &[&tx_data],
         true,
     )
@@ -78,7 +78,10 @@ fn batch_tasks_recompute_the_blob_values_and_refuse_what_differs() {
     assert_eq!(read.kzg_commitment, input.kzg_commitment);
     assert_eq!(read.kzg_proof, input.kzg_proof);
     assert_eq!(read.chunk_proofs, input.chunk_proofs);
-    assert!(universal.bundle_batches().is_err(), "a batch task is no bundle task");
+    assert!(
+        universal.bundle_batches().is_err(),
+        "a batch task is no bundle task"
+    );
 
     // Supplied values that are not the blob's.
     let mut bad = task_input.clone();
@@ -100,7 +103,7 @@ fn batch_tasks_recompute_the_blob_values_and_refuse_what_differs() {
         fork,
         3,
         parent,
-        &[proven.proof.metadata.chunk_info.clone()],
+        std::slice::from_ref(&proven.proof.metadata.chunk_info),
         &[&[0xde, 0xad][..]],
         true,
     );

@@ -67,7 +67,10 @@ fn assets_are_reproducible_and_checked_on_load() {
         params,
     )
     .unwrap();
-    assert_eq!(write_assets(&second.0, fork, &rebuilt, None).unwrap(), manifest);
+    assert_eq!(
+        write_assets(&second.0, fork, &rebuilt, None).unwrap(),
+        manifest
+    );
     assert_eq!(files_under(&first.0), files_under(&second.0));
 
     // Loading checks every file; the loaded program is the same program.

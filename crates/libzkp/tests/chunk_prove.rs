@@ -28,7 +28,9 @@ fn a_real_chunk_proof_verifies_and_forgeries_are_rejected() {
     );
     verifier.verify(ForkName::Galileo, &proof).unwrap();
     let json = serde_json::to_vec(&proof).unwrap();
-    verifier.verify_json(TaskType::Chunk, ForkName::Galileo, &json).unwrap();
+    verifier
+        .verify_json(TaskType::Chunk, ForkName::Galileo, &json)
+        .unwrap();
 
     // A flipped byte in the proof.
     let mut tampered = proof.clone();

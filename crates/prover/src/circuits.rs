@@ -106,16 +106,18 @@ impl Circuits {
         for (fork, circuit) in &config.circuits {
             let root = &circuit.workspace_path;
             let context = |what: &str| format!("circuits.{fork}: {what} in {}", root.display());
-            let failed = |what: &str, e: &dyn std::fmt::Display| {
-                anyhow::anyhow!("{}: {e}", context(what))
-            };
-            let chunk = load_chunk_program(root, *fork, params)
-                .map_err(|e| failed("chunk program", &e))?;
+            let failed =
+                |what: &str, e: &dyn std::fmt::Display| anyhow::anyhow!("{}: {e}", context(what));
+            let chunk =
+                load_chunk_program(root, *fork, params).map_err(|e| failed("chunk program", &e))?;
             let mut loaded = vec![TaskType::Chunk];
             let batch = if types.contains(&TaskType::Batch) {
                 tracing::info!(%fork, "loading the batch circuit (deferral keys, ~2 min)");
                 loaded.push(TaskType::Batch);
-                Some(load_batch_program(root, *fork, params).map_err(|e| failed("batch program", &e))?)
+                Some(
+                    load_batch_program(root, *fork, params)
+                        .map_err(|e| failed("batch program", &e))?,
+                )
             } else {
                 None
             };
