@@ -14,7 +14,10 @@ use rollproof_primitives::{Domain, ForkName, PiVersion, PublicInputs};
 
 fn refused(input: &BatchTaskInput, fork: ForkName, vk: &[u8]) -> String {
     match input.to_task(fork, vk) {
-        Err(Error::Task(message)) => message,
+        Err(Error::Task(message)) => {
+            eprintln!("refused: {message}");
+            message
+        }
         other => panic!("expected a task error, got {other:?}"),
     }
 }
@@ -97,25 +100,22 @@ fn batch_tasks_recompute_the_blob_values_and_refuse_what_differs() {
     let mut bad = task_input.clone();
     let last = bad.blob_bytes.len() - 1;
     bad.blob_bytes[last] ^= 1;
+    // With the digest supplied, the digest differs first; without it, the commitment.
+    assert!(refused(&bad, fork, b"vk").contains("challenge_digest"));
+    bad.challenge_digest = None;
     assert!(refused(&bad, fork, b"vk").contains("kzg_commitment"));
-    // A blob and values that agree, but whose payload is not the chunks': the batch check fails.
-    let other = AssembledBatch::new(
-        fork,
-        3,
-        parent,
-        std::slice::from_ref(&proven.proof.metadata.chunk_info),
-        &[&[0xde, 0xad][..]],
-        true,
-    );
-    if let Ok(other) = other {
-        let mut bad = task_input.clone();
-        bad.batch_header = other.header.to_bytes().to_vec();
-        bad.blob_bytes = other.blob_envelope.clone();
-        bad.kzg_commitment = other.opening.commitment;
-        bad.kzg_proof = other.opening.proof;
-        bad.challenge_digest = None;
-        assert!(refused(&bad, fork, b"vk").contains("batch does not check"));
-    }
+    // A blob and values that agree, but whose payload is not the chunks' (another message-queue
+    // hash than the proven chunk's): the batch check fails.
+    let mut other_info = proven.proof.metadata.chunk_info.clone();
+    other_info.prev_msg_queue_hash = B256::repeat_byte(0x99);
+    let other = AssembledBatch::new(fork, 3, parent, &[other_info], &[&tx_data], true).unwrap();
+    let mut bad = task_input.clone();
+    bad.batch_header = other.header.to_bytes().to_vec();
+    bad.blob_bytes = other.blob_envelope.clone();
+    bad.kzg_commitment = other.opening.commitment;
+    bad.kzg_proof = other.opening.proof;
+    bad.challenge_digest = None;
+    assert!(refused(&bad, fork, b"vk").contains("batch does not check"));
     // A header for the other fork's codec, chunk infos that are not the proofs', no key.
     let other_fork = ForkName::ALL.into_iter().find(|f| *f != fork).unwrap();
     if other_fork.codec_version() != fork.codec_version() {
