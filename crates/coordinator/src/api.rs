@@ -352,7 +352,8 @@ async fn get_task(
             exclude_task_ids: vec![],
             only_task_id,
             exclude_recent_failures: 2,
-            forks: Some(tasks::ForkFilter {
+            // The claim filters only chunks by fork (see `serves_type` for the others).
+            forks: (task_type == TaskType::Chunk).then(|| tasks::ForkFilter {
                 schedule: s.schedule.clone(),
                 forks: forks.clone(),
             }),
