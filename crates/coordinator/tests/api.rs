@@ -506,7 +506,7 @@ async fn forged_proofs_are_verification_failures(db: TestDb) {
             "invalid proof",
         ),
         // Another chunk's metadata (chunk 0's, for chunk 2).
-        (forged(expected(&pt0), task_vk(&tasks[2])), "another chunk"),
+        (forged(expected(&pt0), task_vk(&tasks[2])), "another task"),
         // The right metadata, but claiming another verifying key.
         (
             forged(expected(&pt_of(&db, &tasks[3]).await), vec![1, 2, 3]),
