@@ -75,9 +75,12 @@ impl AppState {
             if !schedule.activation(f.fork).is_scheduled() {
                 tracing::warn!(fork = %f.fork, "a verifier is configured for a fork the genesis schedule never activates: no task of it will exist");
             }
-            tracing::info!(fork = %f.fork, zk_version = %f.zk_version, assets = %f.assets_path.display(), "chunk verifier loaded");
+            let circuits: Vec<String> = f.vks.keys().map(ToString::to_string).collect();
+            tracing::info!(fork = %f.fork, circuits = %circuits.join(","), zk_version = %f.zk_version, assets = %f.assets_path.display(), "verifiers loaded");
+            if !f.vks.contains_key(&TaskType::Batch) {
+                tracing::info!(fork = %f.fork, "no batch or bundle circuit in these assets: only chunk tasks of this fork are handed out");
+            }
         }
-        tracing::info!("only chunk tasks are handed out: batch and bundle tasks are not, until their circuits and verifiers exist");
         let tokens = Tokens::new(
             &config.auth.secret,
             config.auth.challenge_expire_duration_sec,

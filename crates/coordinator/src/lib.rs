@@ -9,10 +9,10 @@
 //!   version rules.
 //! - [`api`]: the axum router (`health`, `challenge`, `login`, `get_task`, `submit_proof`,
 //!   `/metrics`) over an [`api::AppState`]; assignment through `rollproof_db::tasks::claim`
-//!   filtered to the prover's forks; only chunk tasks are handed out (no batch/bundle circuit
-//!   exists yet).
-//! - [`verifier`]: [`verifier::Verifiers`], the configured forks' chunk verifying keys (libzkp):
-//!   a prover's fork set at login, each task's `vk`, and proof verification.
+//!   filtered to the prover's forks; batch and bundle tasks for forks whose assets hold those
+//!   circuits.
+//! - [`verifier`]: [`verifier::Verifiers`], the configured forks' verifying keys per circuit
+//!   (libzkp): a prover's fork set at login, each task's `vk`, and proof verification.
 //! - [`task`]: the universal chunk task from the chunk's stored block witnesses
 //!   ([`task::build_chunk_task`], on the blocking pool).
 //! - [`cron`]: one pass of timeouts, exhausted tasks, readiness and challenge cleanup.
