@@ -4,6 +4,7 @@ use std::io::Write;
 
 use alloy_primitives::B256;
 use rollproof_db::{block_list, stats, tasks, Db};
+use rollproof_libzkp::ProofMetadata;
 use rollproof_primitives::ForkName;
 use rollproof_primitives::{ProvingStatus, TaskType};
 
@@ -95,43 +96,46 @@ pub fn verify_proof_file(
     );
     let bytes = std::fs::read(path)
         .map_err(|e| anyhow::anyhow!("cannot read proof file {}: {e}", path.display()))?;
-    let pi_hash = verifiers
+    verifiers
         .verify_offline(circuit, fork, &bytes)
         .map_err(|e| anyhow::anyhow!("{}: the proof does not verify: {e}", path.display()))?;
-    let what = match circuit {
+    let (what, pi_hash) = match circuit {
         TaskType::Chunk => {
             let proof: rollproof_libzkp::ChunkProof = serde_json::from_slice(&bytes)?;
             let info = &proof.metadata.chunk_info;
-            format!(
+            let what = format!(
                 " of blocks {}..={} (chain {}), state root {} -> {},",
                 info.initial_block_number,
                 info.initial_block_number + info.block_ctxs.len() as u64 - 1,
                 info.chain_id,
                 info.prev_state_root,
                 info.post_state_root,
-            )
+            );
+            (what, proof.metadata.pi_hash())
         }
         TaskType::Batch => {
             let proof: rollproof_libzkp::BatchProof = serde_json::from_slice(&bytes)?;
             let info = &proof.metadata.batch_info;
-            format!(
+            let what = format!(
                 " of batch {} (chain {}), state root {} -> {},",
                 info.batch_hash, info.chain_id, info.parent_state_root, info.state_root
-            )
+            );
+            (what, proof.metadata.pi_hash())
         }
         TaskType::Bundle => {
             let proof: rollproof_libzkp::BundleProof = serde_json::from_slice(&bytes)?;
             let info = &proof.metadata.bundle_info;
-            format!(
+            let what = format!(
                 " of {} batch(es) up to {} (chain {}), state root {} -> {},",
                 info.num_batches,
                 info.batch_hash,
                 info.chain_id,
                 info.prev_state_root,
                 info.post_state_root
-            )
+            );
+            (what, proof.metadata.pi_hash())
         }
-        TaskType::Undefined => String::new(),
+        TaskType::Undefined => unreachable!("verify_offline refuses task type undefined"),
     };
     writeln!(
         out,

@@ -227,29 +227,13 @@ impl Verifiers {
     }
 
     /// Verifies a proof of `circuit` for `fork` on its own (no assigned task to compare with):
-    /// the offline check of `coordinator_tool verify`. Returns the public-input hash it
-    /// reveals.
+    /// the offline check of `coordinator_tool verify`.
     pub fn verify_offline(
         &self,
         circuit: TaskType,
         fork: ForkName,
         proof: &[u8],
-    ) -> Result<B256, VerifyFailure> {
-        fn checked<M: ProofMetadata + DeserializeOwned>(
-            keys: &Verifier,
-            fork: ForkName,
-            proof: &[u8],
-        ) -> Result<B256, VerifyFailure> {
-            let proof: WrappedProof<M> =
-                serde_json::from_slice(proof).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-            keys.verify(fork, &proof)?;
-            Ok(proof.metadata.pi_hash())
-        }
-        match circuit {
-            TaskType::Chunk => checked::<ChunkProofMetadata>(&self.keys, fork, proof),
-            TaskType::Batch => checked::<BatchProofMetadata>(&self.keys, fork, proof),
-            TaskType::Bundle => checked::<BundleProofMetadata>(&self.keys, fork, proof),
-            TaskType::Undefined => Err(VerifyFailure::Unsupported(circuit)),
-        }
+    ) -> Result<(), VerifyFailure> {
+        Ok(self.keys.verify_json(circuit, fork, proof)?)
     }
 }
