@@ -256,3 +256,39 @@ pub async fn witnesses_in_range<'c>(
         )
         .await
 }
+
+/// Removes (soft-deletes) every stored block numbered `from` or higher, with its witness: what
+/// the relayer does when the L2 chain reorganised below its stored tip. All or nothing: when
+/// one of those blocks is already in a chunk, fails with
+/// [`Error::InvalidState`](crate::Error::InvalidState) and removes none (a chunked block is
+/// on its way to L1; an operator must decide). Returns how many blocks were removed.
+pub async fn delete_unchunked_from<'c>(ex: impl Executor<'c>, from: u64) -> Result<u64> {
+    let from_i64 = to_i64(from, "l2_block.number")?;
+    let mut tx = ex.begin().await?;
+    let mut conn = tx.conn();
+    let chunked: Option<i64> = conn
+        .fetch_one(
+            "SELECT MIN(number) AS value FROM l2_block WHERE number >= $1 \
+             AND chunk_hash IS NOT NULL AND deleted_at IS NULL",
+            args![from_i64],
+        )
+        .await?;
+    if let Some(number) = chunked {
+        return Err(crate::Error::InvalidState {
+            what: "l2_block",
+            key: number.to_string(),
+            reason: format!(
+                "is already in a chunk, so blocks from {from} on cannot be removed for a reorg"
+            ),
+        });
+    }
+    let removed = conn
+        .execute(
+            "UPDATE l2_block SET deleted_at = $2, updated_at = $2, witness = NULL \
+             WHERE number >= $1 AND deleted_at IS NULL",
+            args![from_i64, now()],
+        )
+        .await?;
+    tx.commit().await?;
+    Ok(removed)
+}

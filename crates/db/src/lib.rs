@@ -64,6 +64,7 @@ pub mod block_list;
 pub mod bundle;
 pub mod challenge;
 pub mod chunk;
+mod config;
 mod conn;
 mod db;
 mod error;
@@ -75,6 +76,7 @@ pub mod tasks;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use config::DbConfig;
 pub use db::{now, Backend, Db, DbOptions, Executor, Handle, Tx};
 pub use error::{Error, Result};
 pub use proving::ProvingState;

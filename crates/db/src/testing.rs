@@ -174,6 +174,33 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{}/{name}{query}", &base[..host_end])
 }
 
+/// Defines each `async fn name(db: &TestDb)` once and generates the tests `name::postgres` and
+/// `name::sqlite`, each on a fresh database of that backend (multi-threaded tokio runtime; the
+/// calling crate needs `tokio` with the `macros` and `rt-multi-thread` features).
+#[macro_export]
+macro_rules! backend_tests {
+    ($($(#[$meta:meta])* async fn $name:ident($db:ident: &$ty:ty) $body:block)+) => {
+        $(
+            $(#[$meta])*
+            async fn $name($db: &$ty) $body
+
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    let db = $crate::testing::TestDb::postgres().await;
+                    super::$name(&db).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    let db = $crate::testing::TestDb::sqlite().await;
+                    super::$name(&db).await;
+                }
+            }
+        )+
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::with_database;

@@ -15,30 +15,25 @@ use rollproof_stateless::{
     host::merge_witnesses, ChunkInput, ChunkWitness, ExecutionWitness, NativeCrypto, StateAccount,
 };
 use serde_json::{json, Value};
-use tokio::{net::TcpListener, sync::oneshot};
 
 /// A devnet served on a free local port; the server stops when this is dropped.
 struct Devnet {
     node: Arc<Node>,
     url: String,
     client: reqwest::Client,
-    _stop: oneshot::Sender<()>,
+    _server: rpc::LocalRpc,
 }
 
 impl Devnet {
     async fn start(config: NodeConfig) -> Self {
-        let node = Arc::new(Node::new(config).expect("node starts"));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(rpc::serve(listener, Arc::clone(&node), async {
-            stopped.await.ok();
-        }));
+        let server = rpc::LocalRpc::start(Arc::new(Node::new(config).expect("node starts")))
+            .await
+            .unwrap();
         Self {
-            node,
-            url,
+            node: Arc::clone(&server.node),
+            url: server.url.clone(),
             client: reqwest::Client::new(),
-            _stop: stop,
+            _server: server,
         }
     }
 

@@ -12,31 +12,7 @@ use rollproof_db::{
 };
 use rollproof_primitives::{TaskType, B256};
 
-/// Defines each `async fn name(db: &TestDb)` once and generates `name::postgres` and
-/// `name::sqlite`, each on a fresh database of that backend (multi-threaded runtime).
-macro_rules! backend_tests {
-    ($($(#[$meta:meta])* async fn $name:ident($db:ident: &$ty:ty) $body:block)+) => {
-        $(
-            $(#[$meta])*
-            async fn $name($db: &$ty) $body
-
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn postgres() {
-                    let db = rollproof_db::testing::TestDb::postgres().await;
-                    super::$name(&db).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn sqlite() {
-                    let db = rollproof_db::testing::TestDb::sqlite().await;
-                    super::$name(&db).await;
-                }
-            }
-        )+
-    };
-}
-pub(crate) use backend_tests;
+pub(crate) use rollproof_db::backend_tests;
 
 /// A distinct hash per (tag, n).
 pub fn h(tag: u8, n: u64) -> B256 {

@@ -2,7 +2,8 @@
 //! module, the `eth_`/`debug_` methods in [`methods`], and standard Ethereum JSON (hex
 //! quantities, camelCase) through alloy's RPC types in [`convert`].
 //!
-//! Entry point: [`serve`] on a bound listener, or [`router`] to mount elsewhere.
+//! Entry point: [`serve`] on a bound listener, [`router`] to mount elsewhere, or [`LocalRpc`]
+//! for a node served in-process on a free loopback port (tests, the end-to-end run).
 
 pub mod convert;
 pub mod methods;
@@ -17,6 +18,34 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 
 use crate::node::Node;
+
+/// A node served on `127.0.0.1` at a free port by this process; the server stops when this is
+/// dropped.
+#[derive(Debug)]
+pub struct LocalRpc {
+    /// The node.
+    pub node: Arc<Node>,
+    /// Its JSON-RPC URL, `http://127.0.0.1:<port>`.
+    pub url: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl LocalRpc {
+    /// Serves `node` on a free loopback port (in a task of the current tokio runtime).
+    pub async fn start(node: Arc<Node>) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(listener, Arc::clone(&node), async {
+            stopped.await.ok();
+        }));
+        Ok(Self {
+            node,
+            url,
+            _stop: stop,
+        })
+    }
+}
 
 /// Invalid JSON was received.
 pub const PARSE_ERROR: i64 = -32700;
