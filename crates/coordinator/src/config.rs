@@ -69,27 +69,8 @@ pub struct ForkVerifierConfig {
     pub fork_name: String,
 }
 
-/// `db`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DbConfig {
-    /// `postgres` or `sqlite`.
-    pub driver_name: String,
-    /// The connection URL.
-    pub dsn: String,
-    /// Pool size.
-    #[serde(default = "default_max_open", alias = "maxOpenNum")]
-    pub max_open_num: u32,
-    /// Idle connections kept.
-    #[serde(default = "default_max_idle", alias = "maxIdleNum")]
-    pub max_idle_num: u32,
-}
-
-fn default_max_open() -> u32 {
-    50
-}
-fn default_max_idle() -> u32 {
-    20
-}
+/// `db`: the database (shared shape with the rollup relayer's `db_config`).
+pub use rollproof_db::DbConfig;
 
 /// `l2`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

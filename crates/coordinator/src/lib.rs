@@ -43,18 +43,11 @@ pub mod verifier;
 use std::sync::Arc;
 
 pub use config::Config;
-use rollproof_db::{Db, DbOptions};
+use rollproof_db::Db;
 
 /// Connects to the configured database and applies the migrations.
 pub async fn connect(config: &Config) -> rollproof_db::Result<Db> {
-    let db = Db::connect_with(&DbOptions {
-        max_connections: config.db.max_open_num,
-        min_connections: config.db.max_idle_num.min(config.db.max_open_num),
-        ..DbOptions::new(&config.db.dsn)
-    })
-    .await?;
-    db.migrate().await?;
-    Ok(db)
+    config.db.connect().await
 }
 
 /// The API state for `config` over `db`: loads the configured forks' verifier assets and the

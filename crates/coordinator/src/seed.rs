@@ -13,7 +13,7 @@
 use std::ops::RangeInclusive;
 
 use alloy_primitives::{keccak256, B256, U256};
-use rollproof_db::{batch::BatchData, bundle::BundleData, chunk::ChunkData, l2_block, Db};
+use rollproof_db::{chunk::ChunkData, l2_block, Db};
 use rollproof_devnet::{BlockSettings, LocalChain, TxGenerator};
 use rollproof_libzkp::witness::compress_block_witness;
 use rollproof_primitives::ForkName;
@@ -242,87 +242,6 @@ pub async fn seed_devnet_chunks(
     Ok(chain)
 }
 
-/// Stores batch `index` (child of `parent_batch_hash`) over `chunks` (stored chunk rows, in
-/// order, whose blocks' witnesses are stored) and returns it. The batch is assembled as a batch
-/// proposer does ([`rollproof_libzkp::AssembledBatch`], compressed blob): its hash is its
-/// header's, its `blob_data_proof` the blob's opening at the challenge point.
-pub async fn store_batch(
-    db: &Db,
-    fork: ForkName,
-    index: u64,
-    parent_batch_hash: B256,
-    chunks: &[ChunkData],
-) -> anyhow::Result<BatchData> {
-    let (Some(first), Some(last)) = (chunks.first(), chunks.last()) else {
-        anyhow::bail!("a batch needs at least one chunk");
-    };
-    let mut infos = Vec::with_capacity(chunks.len());
-    let mut tx_data = Vec::with_capacity(chunks.len());
-    for c in chunks {
-        let stored = l2_block::witnesses_in_range(db, c.start_block_number, c.end_block_number)
-            .await?
-            .into_iter()
-            .map(|b| {
-                let witness = b
-                    .witness
-                    .ok_or_else(|| anyhow::anyhow!("block {} has no stored witness", b.number))?;
-                Ok((b.number, witness))
-            })
-            .collect::<anyhow::Result<Vec<_>>>()?;
-        let witness = rollproof_libzkp::witness::chunk_witness_from_blocks(
-            stored.iter().map(|(n, w)| (*n, w.as_slice())),
-            c.prev_l1_message_queue_hash,
-        )?;
-        infos.push(witness.validate(&rollproof_stateless::NativeCrypto)?);
-        tx_data.push(witness.input.tx_data());
-    }
-    let tx_data: Vec<&[u8]> = tx_data.iter().map(Vec::as_slice).collect();
-    let assembled = rollproof_libzkp::AssembledBatch::new(
-        fork,
-        index,
-        parent_batch_hash,
-        &infos,
-        &tx_data,
-        true,
-    )?;
-    let batch = BatchData {
-        index,
-        hash: assembled.header.hash(),
-        start_chunk_index: first.index,
-        start_chunk_hash: first.hash,
-        end_chunk_index: last.index,
-        end_chunk_hash: last.hash,
-        parent_batch_hash,
-        state_root: last.state_root,
-        withdraw_root: last.withdraw_root,
-        batch_header: assembled.header.to_bytes().to_vec(),
-        // Codec v7+ commits the data through the blob; there is no separate data hash.
-        data_hash: B256::ZERO,
-        blob_data_proof: Some(assembled.opening.to_bytes().to_vec()),
-        blob_size: assembled.blob_envelope.len() as u32,
-        challenge_digest: assembled.challenge_digest(),
-        blob_bytes: Some(assembled.blob_envelope),
-        codec_version: u16::from(fork.codec_version()),
-        prev_l1_message_queue_hash: first.prev_l1_message_queue_hash,
-        post_l1_message_queue_hash: last.post_l1_message_queue_hash,
-    };
-    rollproof_db::batch::insert(db, &batch).await?;
-    Ok(batch)
-}
-
-/// Stores the bundle of `batches` (stored batch rows, in order) and returns it.
-pub async fn store_bundle(db: &Db, batches: &[BatchData]) -> anyhow::Result<BundleData> {
-    let (Some(first), Some(last)) = (batches.first(), batches.last()) else {
-        anyhow::bail!("a bundle needs at least one batch");
-    };
-    let bundle = BundleData {
-        hash: rollproof_primitives::bundle_hash(first.hash, last.hash),
-        start_batch_index: first.index,
-        end_batch_index: last.index,
-        start_batch_hash: first.hash,
-        end_batch_hash: last.hash,
-        codec_version: first.codec_version,
-    };
-    rollproof_db::bundle::insert(db, &bundle).await?;
-    Ok(bundle)
-}
+/// What the batch and bundle proposers write, for callers that choose the chunks and batches
+/// themselves (tests, the end-to-end run).
+pub use rollproof_rollup::{store_batch, store_bundle};

@@ -58,11 +58,11 @@ async fn a_real_chunk_proof_is_accepted_over_http() {
         let c = seed::store_devnet_chunk(&db, &chain, fork, 0, 1..=1, mq)
             .await
             .unwrap();
-        let b = seed::store_batch(&db, fork, 0, B256::ZERO, std::slice::from_ref(&c))
+        let b = seed::store_batch(&db, 0, B256::ZERO, std::slice::from_ref(&c))
             .await
             .unwrap();
         // A second batch over no stored chunk cannot be inserted: nothing half-written.
-        assert!(seed::store_batch(&db, fork, 1, b.hash, &[]).await.is_err());
+        assert!(seed::store_batch(&db, 1, b.hash, &[]).await.is_err());
 
         let mut p = Prover::new(90, &server.base);
         p.vks = vec![vk_base64(&proven.assets, fork)];

@@ -177,3 +177,25 @@ fn a_mix_parses_draws_every_kind_and_refuses_nonsense() {
         (0..200).map(|_| again.draw(&mix)).collect::<Vec<_>>()
     );
 }
+
+#[test]
+fn the_token_node_produces_the_token_chains_blocks() {
+    for fork in [ForkName::Galileo, ForkName::GalileoV2] {
+        let chain = rollproof_devnet::sample::token_chain(CHAIN_ID, fork, b"token node", 2, 3);
+        let node = rollproof_devnet::sample::token_node(CHAIN_ID, fork, b"token node", 2, 3);
+        let view = node.read();
+        assert_eq!(view.head_number(), 3);
+        for (number, expected) in (1..).zip(&chain.blocks) {
+            let block = view.block(number).unwrap();
+            assert_eq!(
+                block.body.transactions, expected.body.transactions,
+                "{fork} block {number}"
+            );
+            assert_eq!(
+                block.header.state_root, expected.header.state_root,
+                "{fork} block {number}"
+            );
+        }
+        assert_eq!(node.genesis().fork_at(1, 2).unwrap(), fork);
+    }
+}

@@ -3,9 +3,11 @@
 //!
 //! 1. circuit assets: reused from `--assets` when they are there, built otherwise (guest build
 //!    and key generation: minutes);
-//! 2. a devnet chain of a few blocks (an ERC-20 deploy, ETH and ERC-20 transfers) whose blocks
-//!    and one-block witnesses are stored as `l2_block` rows with one chunk per block, as the
-//!    rollup's relayer stores them (the embedded SQLite database by default, or PostgreSQL);
+//! 2. a devnet node of a few blocks (an ERC-20 deploy, ETH and ERC-20 transfers) served over
+//!    JSON-RPC on a free local port, and the rollup relayer over it: every block ingested with
+//!    its `debug_executionWitness` (validated, stored as `l2_block` rows), one chunk per block
+//!    and, when aggregating, one batch over every chunk and one bundle over it, in the embedded
+//!    SQLite database by default, or PostgreSQL;
 //! 3. the coordinator API in this process on a free port, verifying with the assets;
 //! 4. the prover service in this process (or, with `handle`, `prover handle` over a test set of
 //!    the chunks), logging in over HTTP, proving every chunk and submitting the proofs, which
@@ -13,25 +15,33 @@
 //! 5. when every chunk is verified: each proof is written to `<out>/proofs/` and checked once
 //!    more offline, and a summary (blocks, transactions, gas, guest cycles, proving time) is
 //!    returned.
-//!
-//! Batch and bundle proofs join once their circuits exist.
+
+pub mod import;
 
 use std::{
     path::{Path, PathBuf},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
 use alloy_primitives::B256;
-use rollproof_coordinator::{api, app_state, local, seed};
+use rollproof_coordinator::{api, app_state, local};
 use rollproof_db::{
     batch::{self, BatchData},
     bundle::{self, BundleData},
     chunk::{self, ChunkData},
     ProvingState,
 };
+use rollproof_devnet::rpc::LocalRpc;
 use rollproof_libzkp::Verifier;
 use rollproof_primitives::{ForkName, ProvingStatus, TaskType};
 use rollproof_prover::config::Config as ProverConfig;
+use rollproof_rollup::{
+    ingest::IngestSettings,
+    proposer::{batch::BatchLimits, bundle::BundleLimits, chunk::ChunkLimits},
+    rpc::L2Client,
+    Limits, Relayer,
+};
 
 /// The devnet chain id of the run.
 pub const CHAIN_ID: u64 = rollproof_devnet::sample::SAMPLE_CHAIN_ID;
@@ -102,17 +112,20 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
     let assets_time = started.elapsed();
     let assets = opts.assets.canonicalize()?;
 
-    // The chain and the coordinator's database.
-    let chain = rollproof_devnet::sample::token_chain(
+    // The chain: a devnet node served over JSON-RPC on a free local port.
+    let node = rollproof_devnet::sample::token_node(
         CHAIN_ID,
         opts.fork,
         b"rollproof e2e",
         opts.txs_per_block,
         opts.blocks,
     );
+    let rpc = LocalRpc::start(Arc::new(node)).await?;
     let genesis = out.join("genesis.json");
-    let galileo_v2 = (opts.fork == ForkName::GalileoV2).then_some(0);
-    local::write_genesis(&genesis, CHAIN_ID, 0, galileo_v2)?;
+    std::fs::write(&genesis, serde_json::to_string_pretty(rpc.node.genesis())?)?;
+    tracing::info!(url = %rpc.url, blocks = opts.blocks, "devnet up");
+
+    // The coordinator's database.
     let dsn = match &opts.postgres {
         Some(url) => url.clone(),
         None => {
@@ -138,29 +151,10 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
         chunk::latest(&db).await?.is_none(),
         "the database {dsn} already holds chunks: use an empty one"
     );
-    let blocks = chain.blocks.len() as u64;
-    let mut chunks = Vec::new();
-    for number in 1..=blocks {
-        let c = seed::store_devnet_chunk(
-            &db,
-            &chain,
-            opts.fork,
-            number - 1,
-            number..=number,
-            B256::ZERO,
-        )
-        .await?;
-        chunks.push(c);
-    }
-    tracing::info!(blocks, chunks = chunks.len(), db = %dsn, "blocks, witnesses and chunks stored");
-    let aggregated = if opts.aggregation {
-        let batch = seed::store_batch(&db, opts.fork, 0, B256::ZERO, &chunks).await?;
-        let bundle = seed::store_bundle(&db, std::slice::from_ref(&batch)).await?;
-        tracing::info!(batch = %batch.hash, bundle = %bundle.hash, "batch and bundle stored");
-        Some((batch, bundle))
-    } else {
-        None
-    };
+
+    // The rollup relayer over JSON-RPC: blocks with witnesses, one chunk per block and, when
+    // aggregating, one batch over every chunk and one bundle over it.
+    let (chunks, aggregated) = relay(&rpc, &db, &config, opts).await?;
     let mut targets: Vec<Target> = chunks.iter().map(Target::chunk).collect();
     if let Some((batch, bundle)) = &aggregated {
         targets.push(Target::batch(batch, &chunks));
@@ -218,6 +212,75 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
         proving,
         assets: assets_time,
     })
+}
+
+/// Runs the rollup relayer once over the devnet at `rpc` into `db`: every block ingested,
+/// one chunk per block, and with `opts.aggregation` one batch over all chunks and one bundle
+/// over it (otherwise the batch proposer is held back). Returns the chunk rows and the batch
+/// and bundle rows.
+async fn relay(
+    rpc: &LocalRpc,
+    db: &rollproof_db::Db,
+    config: &rollproof_coordinator::Config,
+    opts: &RunOptions,
+) -> anyhow::Result<(Vec<ChunkData>, Option<(BatchData, BundleData)>)> {
+    let schedule = config.fork_schedule()?;
+    let settings = IngestSettings {
+        chain_id: schedule.chain_id(),
+        schedule,
+        confirmations: 0,
+        start_block: 1,
+        end_block: None,
+        max_blocks_per_poll: 100,
+        withdraw_root_slot: None,
+    };
+    let blocks = opts.blocks as u64;
+    let limits = Limits {
+        chunk: ChunkLimits {
+            max_block_num_per_chunk: 1,
+            ..ChunkLimits::default()
+        },
+        batch: if opts.aggregation {
+            BatchLimits {
+                max_chunks_per_batch: blocks,
+                ..BatchLimits::default()
+            }
+        } else {
+            BatchLimits {
+                max_chunks_per_batch: u64::MAX,
+                batch_timeout_sec: u64::MAX,
+            }
+        },
+        bundle: BundleLimits {
+            max_batch_num_per_bundle: 1,
+            ..BundleLimits::default()
+        },
+    };
+    let client = L2Client::new(&rpc.url, Duration::from_secs(60))?;
+    let relayer = Relayer::new(client, db.clone(), settings, limits);
+    relayer.check_node().await?;
+    let report = relayer.pass(0).await;
+    if let Some(e) = report.errors.into_iter().next() {
+        return Err(e.into());
+    }
+    let chunks: Vec<ChunkData> = report.chunks.into_iter().map(|c| c.chunk).collect();
+    anyhow::ensure!(
+        chunks.len() as u64 == blocks,
+        "the relayer made {} chunks of {blocks} blocks",
+        chunks.len()
+    );
+    let aggregated = match (report.batches.first(), report.bundles.first()) {
+        (Some(b), Some(n)) => Some((b.batch.clone(), n.bundle.clone())),
+        _ => None,
+    };
+    anyhow::ensure!(
+        aggregated.is_some() == opts.aggregation,
+        "the relayer made {} batches and {} bundles",
+        report.batches.len(),
+        report.bundles.len()
+    );
+    tracing::info!(blocks, chunks = chunks.len(), batch = ?aggregated.as_ref().map(|a| a.0.hash), bundle = ?aggregated.as_ref().map(|a| a.1.hash), db = %config.db.dsn, "relayer: blocks, witnesses, chunks stored");
+    Ok((chunks, aggregated))
 }
 
 /// One object the run proves: a chunk, batch or bundle row, with what the summary shows.
