@@ -34,7 +34,7 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Chunks, batches and bundles to make, e.g. 4,2,1.
-        #[arg(long, default_value = "1,1,1", value_delimiter = ',', num_args = 3)]
+        #[arg(long, default_value = "1,1,1", value_delimiter = ',')]
         counts: Vec<usize>,
         /// Where the test set goes.
         #[arg(long, default_value = "testset.json")]
