@@ -25,6 +25,7 @@ use crate::{
     error::{ok, ApiError, BAD_PARAMETER, GET_TASK_FAILURE, JWT_ERROR, NO_TASK, PROOF_FAILURE},
     metrics::Metrics,
     task::{build_task, BuiltTask},
+    task_cache::TaskCache,
     verifier::Verifiers,
 };
 
@@ -63,6 +64,8 @@ pub struct AppState {
     pub schedule: ForkSchedule,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// Tasks built for earlier assignments (`prover_manager.task_cache_mb`).
+    pub task_cache: TaskCache,
 }
 
 impl AppState {
@@ -86,6 +89,7 @@ impl AppState {
             config.auth.challenge_expire_duration_sec,
             config.auth.login_expire_duration_sec,
         );
+        let task_cache = TaskCache::new(config.prover_manager.task_cache_bytes());
         Ok(Arc::new(Self {
             db,
             config,
@@ -93,6 +97,7 @@ impl AppState {
             verifiers: Arc::new(verifiers),
             schedule,
             metrics: Metrics::default(),
+            task_cache,
         }))
     }
 }
@@ -290,22 +295,27 @@ async fn get_task(
     let claims = login_claims(&s, &headers)?;
     let req: GetTaskRequest = parse_body(body)?;
     let asked = task_types(&req.task_types)?;
-    if block_list::is_blocked(&s.db, &claims.public_key).await? {
+    let only_task_id = req.task_id.as_deref().map(|id| {
+        id.parse::<B256>().map_err(|_| {
+            ApiError::new(
+                BAD_PARAMETER,
+                format!("task_id {id:?} is not a 32-byte hex hash"),
+            )
+        })
+    });
+    let forks = token_forks(&s, &claims);
+    let types: Vec<TaskType> = asked
+        .into_iter()
+        .filter(|t| serves_type(&s.verifiers, *t, &forks))
+        .collect();
+    // The block list and the prover's outstanding task in one statement; the checks below
+    // answer in the order they always did (blocked first).
+    let outstanding =
+        rollproof_db::prover_task::outstanding(&s.db, &claims.public_key, &types).await?;
+    if outstanding.blocked {
         return Err(ApiError::new(GET_TASK_FAILURE, "public key is blocked"));
     }
-    let only_task_id = req
-        .task_id
-        .as_deref()
-        .map(|id| {
-            id.parse::<B256>().map_err(|_| {
-                ApiError::new(
-                    BAD_PARAMETER,
-                    format!("task_id {id:?} is not a 32-byte hex hash"),
-                )
-            })
-        })
-        .transpose()?;
-    let forks = token_forks(&s, &claims);
+    let only_task_id = only_task_id.transpose()?;
     if forks.is_empty() {
         return Err(ApiError::new(
             GET_TASK_FAILURE,
@@ -315,10 +325,6 @@ async fn get_task(
             ),
         ));
     }
-    let types: Vec<TaskType> = asked
-        .into_iter()
-        .filter(|t| serves_type(&s.verifiers, *t, &forks))
-        .collect();
     if types.is_empty() {
         return Err(ApiError::new(
             NO_TASK,
@@ -327,13 +333,11 @@ async fn get_task(
         ));
     }
     // One outstanding task per prover: hand the same one out again.
-    if let Some(pt) =
-        rollproof_db::prover_task::find_assigned(&s.db, &claims.public_key, &types).await?
-    {
+    if let Some(pt) = outstanding.assigned {
         s.metrics.redeliveries.inc();
         let built =
             deliverable(&s, pt.uuid, pt.task_type, pt.task_id, pt.metadata.is_none()).await?;
-        return Ok(ok(task_data(pt.uuid, pt.task_id, pt.task_type, built)));
+        return Ok(ok(task_data(pt.uuid, pt.task_id, pt.task_type, &built)));
     }
     let prover = ProverIdentity {
         public_key: claims.public_key.clone(),
@@ -366,7 +370,7 @@ async fn get_task(
             let built = deliverable(&s, uuid, task_type, a.task_id, true).await?;
             s.metrics.assignments.inc();
             s.metrics.get_task_latency.observe(started.elapsed());
-            return Ok(ok(task_data(uuid, a.task_id, task_type, built)));
+            return Ok(ok(task_data(uuid, a.task_id, task_type, &built)));
         }
     }
     Err(ApiError::new(NO_TASK, "no task available"))
@@ -383,17 +387,8 @@ async fn deliverable(
     task_type: TaskType,
     task_id: B256,
     record: bool,
-) -> Result<BuiltTask, ApiError> {
-    let built = build_task(
-        &s.db,
-        &s.verifiers,
-        &s.schedule,
-        s.config.l2.chain_id,
-        task_type,
-        task_id,
-    )
-    .await;
-    let failure = match built {
+) -> Result<Arc<BuiltTask>, ApiError> {
+    let failure = match cached_build(s, task_type, task_id).await {
         Ok(built) => {
             if !record {
                 return Ok(built);
@@ -419,6 +414,30 @@ async fn deliverable(
     ))
 }
 
+/// The task of `task_type` `task_id` from the cache, else built (and cached when it builds).
+async fn cached_build(
+    s: &AppState,
+    task_type: TaskType,
+    task_id: B256,
+) -> Result<Arc<BuiltTask>, crate::task::TaskError> {
+    if let Some(built) = s.task_cache.get(task_type, task_id) {
+        return Ok(built);
+    }
+    let built = Arc::new(
+        build_task(
+            &s.db,
+            &s.verifiers,
+            &s.schedule,
+            s.config.l2.chain_id,
+            task_type,
+            task_id,
+        )
+        .await?,
+    );
+    s.task_cache.insert(task_type, task_id, Arc::clone(&built));
+    Ok(built)
+}
+
 /// External provers (type 2) are served a task type only while at least
 /// `external_prover_threshold` of its tasks are unassigned (0: always).
 async fn serves_external(
@@ -439,12 +458,12 @@ async fn serves_external(
     Ok(unassigned >= threshold)
 }
 
-fn task_data(uuid: Uuid, task_id: B256, task_type: TaskType, built: BuiltTask) -> TaskData {
+fn task_data(uuid: Uuid, task_id: B256, task_type: TaskType, built: &BuiltTask) -> TaskData {
     TaskData {
         uuid: uuid.to_string(),
         task_id: task_id.to_string(),
         task_type: task_type as u8,
-        task_data: built.task_json,
+        task_data: built.task_json.clone(),
         hard_fork_name: built.fork.as_str().to_string(),
     }
 }

@@ -1,8 +1,10 @@
 //! `coordinator_tool bench`: seeds real one-block devnet chunks (blocks and compressed witnesses,
 //! of the fork the configured genesis schedule gives block 1), runs simulated provers doing
-//! get_task -> submit(status=error) over HTTP against an in-process API, prints throughput and
-//! get_task latency percentiles. Every get_task builds the real universal task (witness decode,
-//! native validation of the block, JSON), so the numbers include libzkp's cost per task.
+//! get_task -> submit(status=error) over HTTP against an in-process API (or a separate
+//! `coordinator_api` on the same config, so that the provers' CPU shows apart from the
+//! server's), prints throughput and get_task latency percentiles. A task is built (witness
+//! decode, native validation of the block, JSON) the first time it is assigned; its later
+//! assignments take it from the server's task cache (`prover_manager.task_cache_mb`).
 
 use std::{
     sync::Arc,
@@ -31,16 +33,31 @@ pub struct BenchReport {
     pub p99: Duration,
 }
 
+/// How a run is set up.
+#[derive(Debug, Clone, Default)]
+pub struct BenchOptions {
+    /// Pending chunk tasks to seed.
+    pub tasks: u64,
+    /// Concurrent simulated provers.
+    pub provers: u64,
+    /// Offered load, get_task calls per second over all provers (`None`: a closed loop).
+    pub rate: Option<f64>,
+    /// The `/coordinator/v1` base URL of a running `coordinator_api` over the same config
+    /// (`None`: serve the API in this process).
+    pub server: Option<String>,
+}
+
 /// Seeds `tasks` one-block chunks into the configured database (which should be empty), serves
-/// the API on 127.0.0.1 and runs `provers` simulated provers until no task is left. With `rate`
-/// (get_task calls per second over all provers) each prover starts a cycle every
-/// `provers / rate` seconds (staggered), else as soon as the previous one ended.
-pub async fn run(
-    config: Config,
-    tasks: u64,
-    provers: u64,
-    rate: Option<f64>,
-) -> anyhow::Result<BenchReport> {
+/// the API on 127.0.0.1 unless `server` names one, and runs `provers` simulated provers until
+/// no task is left. With `rate` (get_task calls per second over all provers) each prover starts
+/// a cycle every `provers / rate` seconds (staggered), else as soon as the previous one ended.
+pub async fn run(config: Config, options: BenchOptions) -> anyhow::Result<BenchReport> {
+    let BenchOptions {
+        tasks,
+        provers,
+        rate,
+        server,
+    } = options;
     let db = crate::connect(&config).await?;
     let chain_id = config.l2.chain_id;
     let state = app_state(config, db.clone())?;
@@ -60,10 +77,10 @@ pub async fn run(
     let seeding = Instant::now();
     crate::seed::seed_devnet_chunks(&db, chain_id, fork, tasks).await?;
     let seeding = seeding.elapsed();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}/coordinator/v1", listener.local_addr()?);
-    let app = api::router(state, api::DEFAULT_BODY_LIMIT);
-    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    let base = match server {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => serve_in_process(state).await?,
+    };
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for i in 0..provers {
@@ -98,6 +115,15 @@ pub async fn run(
         p50: pct(0.50),
         p99: pct(0.99),
     })
+}
+
+/// Serves the API on 127.0.0.1 in this process; returns its `/coordinator/v1` base URL.
+async fn serve_in_process(state: Arc<crate::api::AppState>) -> anyhow::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}/coordinator/v1", listener.local_addr()?);
+    let app = api::router(state, api::DEFAULT_BODY_LIMIT);
+    tokio::spawn(api::serve(listener, app, std::future::pending()));
+    Ok(base)
 }
 
 async fn call(

@@ -46,6 +46,21 @@ pub struct ProverManagerConfig {
     pub bundle_collection_time_sec: u64,
     /// Proof verification.
     pub verifier: VerifierConfig,
+    /// Memory for built tasks kept for their next assignment or re-delivery, in MiB (task and
+    /// metadata JSON; default 256, 0: build every time). Not in the reference's config.
+    #[serde(default = "default_task_cache_mb")]
+    pub task_cache_mb: u64,
+}
+
+fn default_task_cache_mb() -> u64 {
+    256
+}
+
+impl ProverManagerConfig {
+    /// [`Self::task_cache_mb`] in bytes.
+    pub fn task_cache_bytes(&self) -> usize {
+        usize::try_from(self.task_cache_mb.saturating_mul(1 << 20)).unwrap_or(usize::MAX)
+    }
 }
 
 /// `prover_manager.verifier`.

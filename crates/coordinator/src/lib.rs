@@ -14,7 +14,8 @@
 //! - [`verifier`]: [`verifier::Verifiers`], the configured forks' verifying keys per circuit
 //!   (libzkp): a prover's fork set at login, each task's `vk`, and proof verification.
 //! - [`task`]: the universal chunk task from the chunk's stored block witnesses
-//!   ([`task::build_chunk_task`], on the blocking pool).
+//!   ([`task::build_chunk_task`], on the blocking pool); [`task_cache`]: built tasks kept for
+//!   their next assignment.
 //! - [`cron`]: one pass of timeouts, exhausted tasks, readiness and challenge cleanup.
 //! - [`tool`]: the operator commands behind `coordinator_tool`; [`bench`]: its `bench`;
 //!   [`seed`]: synthetic and devnet rows for tests, the benchmark and the end-to-end run;
@@ -35,6 +36,7 @@ pub mod local;
 pub mod metrics;
 pub mod seed;
 pub mod task;
+pub mod task_cache;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tool;

@@ -279,6 +279,10 @@ mod sealed {
 /// open their own transaction) or `&mut Tx` (inside the caller's transaction; multi-statement
 /// operations use a savepoint). Sealed: implemented for exactly those two.
 pub trait Executor<'c>: sealed::Sealed + Send + Sized {
+    /// Which database the statements run on (for the few operations written per dialect).
+    #[doc(hidden)]
+    fn backend(&self) -> Backend;
+
     /// A connection for single statements.
     #[doc(hidden)]
     fn acquire(self) -> BoxFuture<'c, Result<Handle<'c>>>;
@@ -295,6 +299,10 @@ pub trait Executor<'c>: sealed::Sealed + Send + Sized {
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 impl<'c> Executor<'c> for &'c Db {
+    fn backend(&self) -> Backend {
+        Db::backend(self)
+    }
+
     fn acquire(self) -> BoxFuture<'c, Result<Handle<'c>>> {
         Box::pin(async move {
             Ok(Handle(match &self.pool {
@@ -313,6 +321,10 @@ impl<'c> Executor<'c> for &'c Db {
 }
 
 impl<'c, 't> Executor<'c> for &'c mut Tx<'t> {
+    fn backend(&self) -> Backend {
+        Tx::backend(self)
+    }
+
     fn acquire(self) -> BoxFuture<'c, Result<Handle<'c>>> {
         Box::pin(async move { Ok(Handle(HandleInner::Borrowed(self.conn()))) })
     }

@@ -113,25 +113,46 @@ pub(crate) async fn insert_row(
     task: &NewProverTask,
     at: NaiveDateTime,
 ) -> Result<ProverTask> {
+    let (values, mut args) = insert_values(1, &task.prover, task.task_type, at);
+    let rest = placeholders(args.len() + 1, 3);
+    args.extend(args![task.proving_status, task.failure_type, task.task_id]);
     conn.fetch_one(
         &format!(
-            "INSERT INTO prover_task (uuid, prover_public_key, prover_name, prover_version, \
-             task_id, task_type, proving_status, failure_type, assigned_at, created_at, \
-             updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $9) RETURNING {COLUMNS}"
+            "INSERT INTO prover_task ({INSERT_COLUMNS}) VALUES ({values}, {rest}) \
+             RETURNING {COLUMNS}"
         ),
-        args![
-            Uuid::new_v4(),
-            &task.prover.public_key,
-            &task.prover.name,
-            &task.prover.version,
-            task.task_id,
-            task.task_type,
-            task.proving_status,
-            task.failure_type,
-            at,
-        ],
+        args,
     )
     .await
+}
+
+/// The columns an insert of a prover task writes: those [`insert_values`] gives, then
+/// `proving_status`, `failure_type` and `task_id`.
+pub(crate) const INSERT_COLUMNS: &str = "uuid, prover_public_key, prover_name, prover_version, \
+    task_type, assigned_at, created_at, updated_at, proving_status, failure_type, task_id";
+
+/// The first seven values of [`INSERT_COLUMNS`] (a fresh uuid, the prover, the task type and
+/// `at` three times) as placeholders numbered from `$first`, with their arguments.
+pub(crate) fn insert_values(
+    first: usize,
+    prover: &ProverIdentity,
+    task_type: TaskType,
+    at: NaiveDateTime,
+) -> (String, Vec<Arg>) {
+    let at_placeholder = format!("${}", first + 5);
+    let values = format!(
+        "{}, {at_placeholder}, {at_placeholder}, {at_placeholder}",
+        placeholders(first, 5)
+    );
+    let args = args![
+        Uuid::new_v4(),
+        &prover.public_key,
+        &prover.name,
+        &prover.version,
+        task_type,
+        at
+    ];
+    (values, args)
 }
 
 /// The prover task with this uuid (live rows only).
@@ -173,6 +194,13 @@ pub async fn find_assigned<'c>(
     public_key: &str,
     task_types: &[TaskType],
 ) -> Result<Option<ProverTask>> {
+    let (sql, args) = assigned_query(public_key, task_types);
+    let mut h = ex.acquire().await?;
+    h.conn().fetch_optional(&sql, args).await
+}
+
+/// The query of [`find_assigned`], with `public_key` as `$1`.
+fn assigned_query(public_key: &str, task_types: &[TaskType]) -> (String, Vec<Arg>) {
     let mut sql = format!(
         "SELECT {COLUMNS} FROM prover_task WHERE prover_public_key = $1 AND proving_status = $2 \
          AND deleted_at IS NULL"
@@ -190,8 +218,49 @@ pub async fn find_assigned<'c>(
         );
     }
     sql.push_str(" ORDER BY id DESC LIMIT 1");
+    (sql, args)
+}
+
+/// What [`outstanding`] found about a prover asking for work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outstanding {
+    /// The prover's key is on the block list.
+    pub blocked: bool,
+    /// What [`find_assigned`] returns for the same arguments.
+    pub assigned: Option<ProverTask>,
+}
+
+/// [`crate::block_list::is_blocked`] and [`find_assigned`] in one statement (the two checks
+/// the coordinator makes on every get_task before it claims anything).
+pub async fn outstanding<'c>(
+    ex: impl Executor<'c>,
+    public_key: &str,
+    task_types: &[TaskType],
+) -> Result<Outstanding> {
+    let (assigned_sql, args) = assigned_query(public_key, task_types);
+    let sql = format!(
+        "SELECT CASE WHEN EXISTS (SELECT 1 FROM prover_block_list WHERE public_key = $1 \
+         AND deleted_at IS NULL) THEN 1 ELSE 0 END AS blocked, pt.* FROM (SELECT 1 AS one) AS one \
+         LEFT JOIN ({assigned_sql}) AS pt ON 1 = 1"
+    );
     let mut h = ex.acquire().await?;
-    h.conn().fetch_optional(&sql, args).await
+    let row: OutstandingRow = h.conn().fetch_one(&sql, args).await?;
+    Ok(row.0)
+}
+
+struct OutstandingRow(Outstanding);
+
+impl FromDbRow for OutstandingRow {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        let assigned = match row.opt_int("id")? {
+            Some(_) => Some(ProverTask::from_row(row)?),
+            None => None,
+        };
+        Ok(Self(Outstanding {
+            blocked: row.int("blocked")? != 0,
+            assigned,
+        }))
+    }
 }
 
 /// Every prover task of one task, oldest first.

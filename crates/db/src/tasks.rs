@@ -26,10 +26,11 @@ use crate::{
     db::{now, Executor},
     error::{Error, Result},
     prover_task::{
-        insert_row, lock_by_uuid, newest_task_ids_subquery, placeholders, NewProverTask,
-        ProverIdentity, ProverTask, COLUMNS as PROVER_TASK_COLUMNS,
+        insert_row, insert_values, lock_by_uuid, newest_task_ids_subquery, placeholders,
+        NewProverTask, ProverIdentity, ProverTask, COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
     },
     proving::{lock_row, mark_parents_ready, table, Table, TABLES},
+    Backend,
 };
 
 /// What a prover asks for, and the limits that apply.
@@ -155,32 +156,75 @@ impl FromDbRow for Claimed {
     }
 }
 
-/// Claims the next task for a prover, in one transaction: the lowest-index live task of the type
-/// that is already assigned to other provers and still has room (`active_attempts <
+/// A claimed row with its new prover task (the PostgreSQL claim's one result row).
+struct ClaimedRow(Claimed, ProverTask);
+
+impl FromDbRow for ClaimedRow {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        Ok(Self(Claimed::from_row(row)?, ProverTask::from_row(row)?))
+    }
+}
+
+/// Claims the next task for a prover, atomically: the lowest-index live task of the type that
+/// is already assigned to other provers and still has room (`active_attempts <
 /// provers_per_session`), else the lowest-index unassigned one; in both cases with
 /// `total_attempts < session_attempts`, its children's proofs ready (batches, bundles), within
 /// the prover's height and of its forks (chunks), not held by this prover already and not
-/// excluded. The task
-/// becomes assigned with both counters +1 and a prover task (status assigned) is inserted.
-/// `None`: nothing to hand out.
+/// excluded. The task becomes assigned with both counters +1 and a prover task (status
+/// assigned) is inserted. `None`: nothing to hand out.
 ///
-/// On PostgreSQL the candidate row is taken with `FOR UPDATE SKIP LOCKED`, so concurrent
-/// claimers (several coordinator replicas) never wait for each other nor take the same slot;
-/// on SQLite the claim runs in a `BEGIN IMMEDIATE` transaction (one writer at a time).
+/// On PostgreSQL the claim is ONE statement (both passes and the insert of the prover task),
+/// the candidate row taken with `FOR UPDATE SKIP LOCKED`, so concurrent claimers (several
+/// coordinator replicas) never wait for each other nor take the same slot; on SQLite it runs
+/// in a `BEGIN IMMEDIATE` transaction (one writer at a time), one statement per pass.
 pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Option<Assignment>> {
     let t = table(req.task_type)?;
-    let mut tx = ex.begin().await?;
-    let mut conn = tx.conn();
     let at = now();
+    let (conditions, args) = claim_conditions(req, t, at)?;
+    let claimed = match ex.backend() {
+        Backend::Postgres => {
+            let mut h = ex.acquire().await?;
+            claim_in_one_statement(&mut h.conn(), req, t, &conditions, args, at).await?
+        }
+        Backend::Sqlite => {
+            let mut tx = ex.begin().await?;
+            let claimed = claim_in_steps(&mut tx.conn(), req, t, &conditions, args, at).await?;
+            tx.commit().await?;
+            claimed
+        }
+    };
+    Ok(claimed.map(|(c, prover_task)| Assignment {
+        task_type: req.task_type,
+        task_id: c.hash,
+        index: c.index,
+        total_attempts: c.total_attempts,
+        active_attempts: c.active_attempts,
+        prover_task,
+    }))
+}
 
+/// The WHERE clause of a claim's candidate search (with `<status>` where the pass's status
+/// literal goes) and its arguments; `$1` is `at`.
+fn claim_conditions(
+    req: &ClaimRequest,
+    t: &Table,
+    at: NaiveDateTime,
+) -> Result<(String, Vec<crate::conn::Arg>)> {
     // The status is a literal (`<status>`, filled in per pass), so that the planner uses the
     // partial indexes of assigned and unassigned tasks even in a generic prepared plan
-    // (migration 0003).
-    let mut conditions = String::from(
-        "deleted_at IS NULL AND proving_status = <status> AND total_attempts < $2 \
-         AND active_attempts < $3",
-    );
-    let mut args = args![at, req.session_attempts, req.provers_per_session];
+    // (migration 0003). With one prover per session (the usual setting) "room" is the literal
+    // `active_attempts = 0`: an equality on the leading column of `<table>_assigned_room_index`
+    // lets the assigned pass read only the tasks with room, in index order, where
+    // `active_attempts < $n` made it walk every task in flight.
+    let mut conditions =
+        String::from("deleted_at IS NULL AND proving_status = <status> AND total_attempts < $2");
+    let mut args = args![at, req.session_attempts];
+    if req.provers_per_session == 1 {
+        conditions.push_str(" AND active_attempts = 0");
+    } else {
+        conditions.push_str(&format!(" AND active_attempts < ${}", args.len() + 1));
+        args.push(req.provers_per_session.into_arg());
+    }
     if let Some(ready) = t.ready_column {
         conditions.push_str(&format!(" AND {ready} = ${}", args.len() + 1));
         args.push(ProofsReadyStatus::Ready.into_arg());
@@ -231,20 +275,92 @@ pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Opti
         exclude_newest(ProverTaskStatus::ProofInvalid, req.exclude_recent_failures);
     }
     exclude_newest(ProverTaskStatus::Assigned, MAX_HELD);
-    let sql = format!(
+    Ok((conditions, args))
+}
+
+/// The claim's UPDATE of the row whose index `candidate` (an SQL expression) gives.
+fn claim_update(t: &Table, candidate: &str) -> String {
+    format!(
         "UPDATE {name} SET proving_status = {assigned}, total_attempts = total_attempts + 1, \
          active_attempts = active_attempts + 1, prover_assigned_at = $1, updated_at = $1 \
-         WHERE deleted_at IS NULL AND \"index\" = (SELECT \"index\" FROM {name} WHERE {conditions} \
-         ORDER BY \"index\" LIMIT 1{lock}) \
+         WHERE deleted_at IS NULL AND \"index\" = {candidate} \
          RETURNING hash, \"index\", total_attempts, active_attempts",
         name = t.name,
         assigned = ProvingStatus::Assigned.as_i16(),
-        lock = conn.skip_locked(),
-    );
+    )
+}
 
+/// The lowest-index row of one pass (`status`: assigned with room, or unassigned), as a scalar
+/// subquery; `lock` is the backend's row-locking suffix.
+fn claim_candidate(t: &Table, conditions: &str, status: ProvingStatus, lock: &str) -> String {
+    format!(
+        "(SELECT \"index\" FROM {name} WHERE {conditions} ORDER BY \"index\" LIMIT 1{lock})",
+        name = t.name,
+        conditions = conditions.replace("<status>", &status.as_i16().to_string()),
+    )
+}
+
+/// The new prover task of a claim.
+fn new_assignment(req: &ClaimRequest, task_id: B256) -> NewProverTask {
+    NewProverTask {
+        prover: req.prover.clone(),
+        task_id,
+        task_type: req.task_type,
+        proving_status: ProverTaskStatus::Assigned,
+        failure_type: ProverTaskFailureType::Undefined,
+    }
+}
+
+/// PostgreSQL: both passes, the counters and the prover task in one statement. `COALESCE`
+/// evaluates the unassigned pass's subquery (and takes its row lock) only when the assigned
+/// pass found nothing.
+async fn claim_in_one_statement(
+    conn: &mut Conn<'_>,
+    req: &ClaimRequest,
+    t: &Table,
+    conditions: &str,
+    mut args: Vec<crate::conn::Arg>,
+    at: NaiveDateTime,
+) -> Result<Option<(Claimed, ProverTask)>> {
+    let lock = conn.skip_locked();
+    let candidate = format!(
+        "COALESCE({}, {})",
+        claim_candidate(t, conditions, ProvingStatus::Assigned, lock),
+        claim_candidate(t, conditions, ProvingStatus::Unassigned, lock)
+    );
+    let (values, insert_args) = insert_values(args.len() + 1, &req.prover, req.task_type, at);
+    args.extend(insert_args);
+    let (status, failure) = (args.len() + 1, args.len() + 2);
+    args.extend(args![
+        ProverTaskStatus::Assigned,
+        ProverTaskFailureType::Undefined
+    ]);
+    let sql = format!(
+        "WITH picked AS ({update}), assignment AS (INSERT INTO prover_task ({INSERT_COLUMNS}) \
+         SELECT {values}, ${status}, ${failure}, hash FROM picked \
+         RETURNING {PROVER_TASK_COLUMNS}) \
+         SELECT picked.hash, picked.\"index\", picked.total_attempts, picked.active_attempts, \
+         assignment.* FROM picked, assignment",
+        update = claim_update(t, &candidate),
+    );
+    let row: Option<ClaimedRow> = conn.fetch_optional(&sql, args).await?;
+    Ok(row.map(|r| (r.0, r.1)))
+}
+
+/// SQLite (inside the caller's write transaction): the assigned pass, then the unassigned
+/// pass, then the insert of the prover task.
+async fn claim_in_steps(
+    conn: &mut Conn<'_>,
+    req: &ClaimRequest,
+    t: &Table,
+    conditions: &str,
+    args: Vec<crate::conn::Arg>,
+    at: NaiveDateTime,
+) -> Result<Option<(Claimed, ProverTask)>> {
+    let lock = conn.skip_locked();
     let mut claimed = None;
     for status in [ProvingStatus::Assigned, ProvingStatus::Unassigned] {
-        let sql = sql.replace("<status>", &status.as_i16().to_string());
+        let sql = claim_update(t, &claim_candidate(t, conditions, status, lock));
         claimed = conn.fetch_optional::<Claimed>(&sql, args.clone()).await?;
         if claimed.is_some() {
             break;
@@ -253,27 +369,8 @@ pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Opti
     let Some(c) = claimed else {
         return Ok(None);
     };
-    let prover_task = insert_row(
-        &mut conn,
-        &NewProverTask {
-            prover: req.prover.clone(),
-            task_id: c.hash,
-            task_type: req.task_type,
-            proving_status: ProverTaskStatus::Assigned,
-            failure_type: ProverTaskFailureType::Undefined,
-        },
-        at,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Some(Assignment {
-        task_type: req.task_type,
-        task_id: c.hash,
-        index: c.index,
-        total_attempts: c.total_attempts,
-        active_attempts: c.active_attempts,
-        prover_task,
-    }))
+    let prover_task = insert_row(conn, &new_assignment(req, c.hash), at).await?;
+    Ok(Some((c, prover_task)))
 }
 
 /// What [`record_verified_proof`] did.
@@ -391,32 +488,32 @@ pub struct FailureOutcome {
     pub object_failed: bool,
 }
 
-/// Records that an assignment failed, in one transaction: the prover task becomes
-/// proof-invalid with `failure` (e.g. submitted status not ok, verification failed, server
-/// error), the task releases the attempt (`active_attempts` - 1), and a task that has used up
-/// `session_attempts` with no prover left on it becomes failed.
+/// Records that an assignment failed, atomically: the prover task becomes proof-invalid with
+/// `failure` (e.g. submitted status not ok, verification failed, server error), the task
+/// releases the attempt (`active_attempts` - 1), and a task that has used up `session_attempts`
+/// with no prover left on it becomes failed. On PostgreSQL this is one statement, on SQLite one
+/// transaction of several.
 ///
-/// Fails with [`Error::NotFound`] for an unknown uuid and [`Error::InvalidState`] (nothing
-/// changed) when the prover task is not assigned any more (already valid, failed or timed out).
+/// Fails with [`Error::NotFound`] for an unknown uuid (or a task row that is gone) and
+/// [`Error::InvalidState`] (nothing changed) when the prover task is not assigned any more
+/// (already valid, failed or timed out).
 pub async fn record_failure<'c>(
     ex: impl Executor<'c>,
     uuid: Uuid,
     failure: ProverTaskFailureType,
     session_attempts: u8,
 ) -> Result<FailureOutcome> {
+    if ex.backend() == Backend::Postgres {
+        let mut h = ex.acquire().await?;
+        return record_failure_in_one_statement(&mut h.conn(), uuid, failure, session_attempts)
+            .await;
+    }
     let mut tx = ex.begin().await?;
     let mut conn = tx.conn();
     let at = now();
     let pt = lock_by_uuid(&mut conn, uuid).await?;
     if pt.proving_status != ProverTaskStatus::Assigned {
-        return Err(Error::InvalidState {
-            what: "prover_task",
-            key: uuid.to_string(),
-            reason: format!(
-                "not assigned any more: {} (failure type {})",
-                pt.proving_status, pt.failure_type
-            ),
-        });
+        return Err(not_assigned(uuid, pt.proving_status, pt.failure_type));
     }
     let t = table(pt.task_type)?;
     lock_object(&mut conn, t, pt.task_id).await?;
@@ -426,6 +523,125 @@ pub async fn record_failure<'c>(
         fail_if_exhausted(&mut conn, t, Some(pt.task_id), session_attempts, at).await? > 0;
     tx.commit().await?;
     Ok(FailureOutcome { object_failed })
+}
+
+/// [`Error::InvalidState`] for a prover task that has an outcome already.
+fn not_assigned(uuid: Uuid, status: ProverTaskStatus, failure: ProverTaskFailureType) -> Error {
+    Error::InvalidState {
+        what: "prover_task",
+        key: uuid.to_string(),
+        reason: format!("not assigned any more: {status} (failure type {failure})"),
+    }
+}
+
+/// PostgreSQL's [`record_failure`]: one statement locks the prover task, then its task row (the
+/// order of the multi-statement path), and changes both only when the prover task is assigned
+/// and the task row exists; it reports what it found, from which the errors are made.
+async fn record_failure_in_one_statement(
+    conn: &mut Conn<'_>,
+    uuid: Uuid,
+    failure: ProverTaskFailureType,
+    session_attempts: u8,
+) -> Result<FailureOutcome> {
+    let found: Option<FailureRow> = conn
+        .fetch_optional(
+            &record_failure_sql(),
+            args![
+                uuid,
+                ProverTaskStatus::Assigned,
+                failure,
+                now(),
+                session_attempts,
+                ProvingStatus::Failed,
+                ProvingStatus::Verified,
+                ProverTaskStatus::ProofInvalid
+            ],
+        )
+        .await?;
+    let r = found.ok_or_else(|| Error::NotFound {
+        what: "prover_task",
+        key: uuid.to_string(),
+    })?;
+    if r.proving_status != ProverTaskStatus::Assigned {
+        return Err(not_assigned(uuid, r.proving_status, r.failure_type));
+    }
+    if !r.object_found {
+        return Err(Error::NotFound {
+            what: table(r.task_type)?.name,
+            key: r.task_id.to_string(),
+        });
+    }
+    Ok(FailureOutcome {
+        object_failed: r.object_failed,
+    })
+}
+
+/// The statement of [`record_failure_in_one_statement`]. Parameters: `$1` uuid, `$2` the
+/// assigned prover-task status, `$3` the failure type, `$4` now, `$5` session attempts, `$6`
+/// failed, `$7` verified, `$8` the proof-invalid prover-task status. Each task table gets a
+/// lock (`obj_<table>`) and a release (`rel_<table>`) that match no row unless the prover
+/// task is of that type.
+fn record_failure_sql() -> String {
+    let mut ctes = vec![
+        "pt AS (SELECT task_id, task_type, proving_status, failure_type FROM prover_task \
+         WHERE uuid = $1 AND deleted_at IS NULL FOR UPDATE)"
+            .to_string(),
+    ];
+    let (mut found, mut failed) = (Vec::new(), Vec::new());
+    for t in TABLES {
+        let (name, code) = (t.name, t.task_type.as_i16());
+        ctes.push(format!(
+            "obj_{name} AS (SELECT hash, proving_status AS old_status FROM {name} \
+             WHERE hash = (SELECT task_id FROM pt WHERE proving_status = $2 AND task_type = {code}) \
+             AND deleted_at IS NULL FOR UPDATE)"
+        ));
+        ctes.push(format!(
+            "rel_{name} AS (UPDATE {name} AS t SET active_attempts = CASE \
+             WHEN t.active_attempts > 0 THEN t.active_attempts - 1 ELSE 0 END, \
+             proving_status = CASE WHEN t.total_attempts >= $5 AND t.active_attempts <= 1 \
+             AND t.proving_status NOT IN ($6, $7) THEN $6 ELSE t.proving_status END, \
+             updated_at = $4 FROM obj_{name} AS o WHERE t.hash = o.hash AND t.deleted_at IS NULL \
+             RETURNING CASE WHEN t.proving_status = $6 AND o.old_status <> $6 THEN 1 ELSE 0 END \
+             AS failed)"
+        ));
+        found.push(format!("SELECT 1 FROM obj_{name}"));
+        failed.push(format!("(SELECT failed FROM rel_{name})"));
+    }
+    let found = found.join(" UNION ALL ");
+    ctes.push(format!(
+        "closed AS (UPDATE prover_task SET proving_status = $8, failure_type = $3, \
+         updated_at = $4 WHERE uuid = $1 AND deleted_at IS NULL AND EXISTS ({found}) RETURNING 1)"
+    ));
+    format!(
+        "WITH {} SELECT pt.task_id, pt.task_type, pt.proving_status, pt.failure_type, \
+         (SELECT COUNT(*) FROM ({found}) AS f) AS object_found, \
+         COALESCE({}, 0) AS object_failed FROM pt",
+        ctes.join(", "),
+        failed.join(", ")
+    )
+}
+
+/// What the PostgreSQL [`record_failure`] statement reports.
+struct FailureRow {
+    task_id: B256,
+    task_type: TaskType,
+    proving_status: ProverTaskStatus,
+    failure_type: ProverTaskFailureType,
+    object_found: bool,
+    object_failed: bool,
+}
+
+impl FromDbRow for FailureRow {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        Ok(Self {
+            task_id: row.hash("task_id")?,
+            task_type: row.status("task_type")?,
+            proving_status: row.status("proving_status")?,
+            failure_type: row.status("failure_type")?,
+            object_found: row.int("object_found")? > 0,
+            object_failed: row.int("object_failed")? != 0,
+        })
+    }
 }
 
 /// An assignment that [`expire_assigned`] timed out.

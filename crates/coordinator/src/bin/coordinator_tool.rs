@@ -74,6 +74,11 @@ enum Command {
         /// Default: a closed loop, every prover asks again as soon as it has submitted.
         #[arg(long)]
         rate: Option<f64>,
+        /// The `/coordinator/v1` base URL of a `coordinator_api` already running on the same
+        /// config (e.g. http://127.0.0.1:8390/coordinator/v1): only the provers run here, so
+        /// their CPU is measured apart from the server's. Default: serve the API in-process.
+        #[arg(long)]
+        server: Option<String>,
     },
     /// Verify a proof file (wrapped-proof JSON) offline against the configured verifier
     /// assets of a fork (`prover_manager.verifier.verifiers`); needs no database.
@@ -153,9 +158,16 @@ async fn main() -> anyhow::Result<()> {
             tasks,
             provers,
             rate,
+            server,
         } => {
             drop(db);
-            let r = rollproof_coordinator::bench::run(config, tasks, provers, rate).await?;
+            let options = rollproof_coordinator::bench::BenchOptions {
+                tasks,
+                provers,
+                rate,
+                server,
+            };
+            let r = rollproof_coordinator::bench::run(config, options).await?;
             let rate = r.assignments as f64 / r.elapsed.as_secs_f64();
             println!(
                 "seeded {} one-block chunks in {:.2?}; {} assignments in {:.2?}: {rate:.0} \

@@ -133,6 +133,43 @@ backend_tests! {
         assert_eq!(prover_task::list_by_task(db.db(), TaskType::Chunk, h(10, 0)).await.unwrap().len(), 1);
     }
 
+    async fn outstanding_reports_block_and_held_task_at_once(db: &TestDb) {
+        insert_chunks(db, 2).await;
+        let key = prover(1).public_key;
+        let none = prover_task::outstanding(db.db(), &key, &[TaskType::Chunk]).await.unwrap();
+        assert_eq!(none, prover_task::Outstanding { blocked: false, assigned: None });
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
+        assert_eq!(
+            prover_task::outstanding(db.db(), &key, &[TaskType::Chunk]).await.unwrap().assigned,
+            Some(a.prover_task.clone())
+        );
+        assert_eq!(prover_task::outstanding(db.db(), &key, &[TaskType::Batch]).await.unwrap().assigned, None);
+        // Newest first, as find_assigned; all types when none is given.
+        let b = claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
+        let found = prover_task::outstanding(db.db(), &key, &[]).await.unwrap();
+        assert_eq!(found.assigned.as_ref(), Some(&b.prover_task));
+        assert_eq!(found.assigned, prover_task::find_assigned(db.db(), &key, &[]).await.unwrap());
+        assert!(rollproof_db::block_list::add(db.db(), &key, "bad").await.unwrap());
+        let blocked = prover_task::outstanding(db.db(), &key, &[TaskType::Chunk]).await.unwrap();
+        assert!(blocked.blocked);
+        assert_eq!(blocked.assigned.as_ref(), Some(&b.prover_task));
+        assert!(!prover_task::outstanding(db.db(), &prover(2).public_key, &[]).await.unwrap().blocked);
+        assert!(rollproof_db::block_list::remove(db.db(), &key).await.unwrap());
+        assert!(!prover_task::outstanding(db.db(), &key, &[]).await.unwrap().blocked);
+    }
+
+    async fn claim_returns_the_stored_assignment(db: &TestDb) {
+        insert_chunks(db, 1).await;
+        let a = claim(db, &request(TaskType::Chunk, 7, 1, 5)).await;
+        let stored = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!(stored, a.prover_task);
+        assert_eq!(
+            (stored.task_id, stored.task_type, stored.prover_name.as_str(), stored.failure_type),
+            (common::h(10, 0), TaskType::Chunk, "prover-7", ProverTaskFailureType::Undefined)
+        );
+        assert_eq!(stored.assigned_at, chunk::get_by_index(db.db(), 0).await.unwrap().unwrap().proving.prover_assigned_at.unwrap());
+    }
+
     async fn concurrent_claimers_never_share_a_slot(db: &TestDb) {
         const TASKS: u64 = 50;
         const CLAIMERS: usize = 20;
@@ -235,4 +272,34 @@ backend_tests! {
         };
         assert!(tasks::claim(db.db(), &req).await.is_err());
     }
+}
+
+/// PostgreSQL claims both passes in one statement: the unassigned pass must not run (nor lock
+/// a row) when the assigned pass found one. A claim inside an open transaction takes the
+/// assigned task with room; a concurrent claimer must then still get the lowest unassigned
+/// task, which it would skip if the first claim had locked it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_claim_locks_only_the_row_it_takes() {
+    let db = TestDb::postgres().await;
+    insert_chunks(&db, 3).await;
+    let first = claim(&db, &request(TaskType::Chunk, 1, 2, 5)).await;
+    assert_eq!(first.index, 0);
+    let mut tx = db.begin().await.unwrap();
+    let second = tasks::claim(&mut tx, &request(TaskType::Chunk, 2, 2, 5))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (second.index, second.active_attempts),
+        (0, 2),
+        "the assigned task with room"
+    );
+    let third = claim(&db, &request(TaskType::Chunk, 3, 2, 5)).await;
+    assert_eq!(third.index, 1, "chunk 1 was not locked by the open claim");
+    tx.commit().await.unwrap();
+    let c0 = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+    assert_eq!(
+        (c0.proving.total_attempts, c0.proving.active_attempts),
+        (2, 2)
+    );
 }

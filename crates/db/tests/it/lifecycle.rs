@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use rollproof_db::{
-    batch, chunk, prover_task,
+    batch, bundle, chunk, prover_task,
     tasks::{self, ProofOutcome},
     testing::TestDb,
 };
@@ -114,6 +114,55 @@ backend_tests! {
         assert_eq!(tasks::fail_exhausted(db.db(), TaskType::Chunk, 1).await.unwrap(), 1);
         assert_eq!(tasks::fail_exhausted(db.db(), TaskType::Chunk, 1).await.unwrap(), 0, "already failed");
         assert_eq!(chunk::get_by_index(db.db(), 2).await.unwrap().unwrap().proving.proving_status, ProvingStatus::Failed);
+    }
+
+    async fn failure_of_a_vanished_or_failed_task(db: &TestDb) {
+        insert_chunks(db, 2).await;
+        // The task row is gone: NotFound naming the table, and nothing changed.
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 1)).await;
+        tasks::soft_delete(db.db(), TaskType::Chunk, a.task_id).await.unwrap();
+        let err = tasks::record_failure(db.db(), a.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 1).await.unwrap_err();
+        assert!(matches!(err, rollproof_db::Error::NotFound { what: "chunk", .. }), "{err}");
+        let pt = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::Assigned, ProverTaskFailureType::Undefined));
+
+        // A task a tool marked failed while a prover held it: the failure releases the attempt
+        // and reports that it did not fail the task (it was failed already).
+        let b = claim(db, &request(TaskType::Chunk, 2, 1, 1)).await;
+        tasks::set_proving_status(db.db(), TaskType::Chunk, b.task_id, ProvingStatus::Failed).await.unwrap();
+        let out = tasks::record_failure(db.db(), b.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 1).await.unwrap();
+        assert!(!out.object_failed);
+        let c = chunk::get_by_hash(db.db(), b.task_id).await.unwrap().unwrap();
+        assert_eq!((c.proving.proving_status, c.proving.active_attempts), (ProvingStatus::Failed, 0));
+        let pt = prover_task::get_by_uuid(db.db(), b.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::ProofInvalid, ProverTaskFailureType::SubmitStatusNotOk));
+        // An unknown uuid.
+        let err = tasks::record_failure(db.db(), rollproof_db::Uuid::new_v4(), ProverTaskFailureType::SubmitStatusNotOk, 1).await.unwrap_err();
+        assert!(matches!(err, rollproof_db::Error::NotFound { what: "prover_task", .. }), "{err}");
+    }
+
+    async fn failures_of_batches_and_bundles(db: &TestDb) {
+        insert_chunks(db, 2).await;
+        batch::insert(db.db(), &common::batch(0, 0, 1)).await.unwrap();
+        bundle::insert(db.db(), &common::bundle(0, 0)).await.unwrap();
+        common::prove_chunks(db.db(), [0, 1]).await;
+        let b = claim(db, &request(TaskType::Batch, 1, 1, 1)).await;
+        let out = tasks::record_failure(db.db(), b.prover_task.uuid, ProverTaskFailureType::VerificationFailed, 1).await.unwrap();
+        assert!(out.object_failed, "one attempt, used up");
+        let row = batch::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!((row.proving.proving_status, row.proving.active_attempts), (ProvingStatus::Failed, 0));
+        // The bundle is not ready (its batch failed): requeue and prove the batch first.
+        tasks::requeue(db.db(), TaskType::Batch, b.task_id).await.unwrap();
+        let b = claim(db, &request(TaskType::Batch, 2, 1, 2)).await;
+        tasks::record_verified_proof(db.db(), b.prover_task.uuid, b"batch-proof", 1).await.unwrap();
+        let u = claim(db, &request(TaskType::Bundle, 3, 1, 2)).await;
+        let out = tasks::record_failure(db.db(), u.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 2).await.unwrap();
+        assert!(!out.object_failed, "one of two attempts");
+        let row = bundle::get_by_hash(db.db(), u.task_id).await.unwrap().unwrap();
+        assert_eq!(
+            (row.proving.proving_status, row.proving.total_attempts, row.proving.active_attempts),
+            (ProvingStatus::Assigned, 1, 0)
+        );
     }
 
     async fn readiness_recheck_catches_up(db: &TestDb) {
