@@ -142,6 +142,8 @@ impl Ingester {
         let mut from = tip;
         loop {
             let Some(stored) = l2_block::get_by_number(&self.db, from).await? else {
+                // Below the first stored block: every stored block was on the old branch.
+                from += 1;
                 break;
             };
             if self.client.block_hash(from).await? == Some(stored.block.hash) {

@@ -214,6 +214,22 @@ backend_tests! {
         assert!(r.metrics().render().contains("rollup_reorgs_total 1"));
     }
 
+    async fn a_reorg_of_every_stored_block_reports_the_first_one(db: &TestDb) {
+        // Ingestion started at block 2: the walk back ends below the stored blocks.
+        let old = devnet("relayer old branch", 1, 3).await;
+        let client = L2Client::new(&old.url, Duration::from_secs(10)).unwrap();
+        let mut s = settings(&old.node, 100);
+        s.start_block = 2;
+        no_errors(&Relayer::new(client, db.db().clone(), s.clone(), limits(100, 100, 100)).pass(0).await);
+
+        let new = devnet("relayer new branch", 1, 4).await;
+        let client = L2Client::new(&new.url, Duration::from_secs(10)).unwrap();
+        let report = Relayer::new(client, db.db().clone(), s, limits(100, 100, 100)).pass(0).await;
+        no_errors(&report);
+        let reorg = report.ingest.as_ref().unwrap().reorg.clone();
+        assert_eq!(reorg.map(|g| (g.from, g.removed)), Some((2, 2)));
+    }
+
     async fn a_reorg_below_a_chunk_stops_and_removes_nothing(db: &TestDb) {
         let old = devnet("relayer old branch", 1, 4).await;
         let report = relayer(&old, db, 100, limits(2, 100, 100)).pass(0).await;

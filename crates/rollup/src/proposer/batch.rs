@@ -135,23 +135,27 @@ pub async fn chunk_content(db: &Db, c: &ChunkData) -> Result<ChunkContent> {
     })
 }
 
+/// The chunks' public inputs and transaction data, as the blob payload takes them.
+fn payload_parts<'a>(contents: &[&'a ChunkContent]) -> (Vec<ChunkInfo>, Vec<&'a [u8]>) {
+    contents
+        .iter()
+        .map(|c| (c.info.clone(), c.tx_data.as_slice()))
+        .unzip()
+}
+
 /// Whether the payload of `contents` fits one blob (zstd-compressed when smaller).
 pub fn payload_fits(contents: &[&ChunkContent]) -> Result<bool> {
-    let infos: Vec<ChunkInfo> = contents.iter().map(|c| c.info.clone()).collect();
-    let tx_data: Vec<&[u8]> = contents.iter().map(|c| c.tx_data.as_slice()).collect();
-    let payload =
-        BlobPayload::from_chunks(&infos, &tx_data).map_err(|e| RelayerError::Invalid {
-            what: "batch payload".into(),
-            reason: e.to_string(),
-        })?;
+    let invalid = |reason: String| RelayerError::Invalid {
+        what: "batch payload".into(),
+        reason,
+    };
+    let (infos, tx_data) = payload_parts(contents);
+    let payload = BlobPayload::from_chunks(&infos, &tx_data).map_err(|e| invalid(e.to_string()))?;
     let fork = contents[0].fork;
     match encode_envelope(&payload, fork.codec_version(), true) {
         Ok(envelope) => Ok(envelope.len() <= BLOB_DATA_CAPACITY),
         Err(BlobError::TooLarge { .. }) => Ok(false),
-        Err(e) => Err(RelayerError::Invalid {
-            what: "batch payload".into(),
-            reason: e.to_string(),
-        }),
+        Err(e) => Err(invalid(e.to_string())),
     }
 }
 
@@ -172,8 +176,7 @@ pub fn batch_row(
         });
     };
     let fork = content.fork;
-    let infos: Vec<ChunkInfo> = contents.iter().map(|c| c.info.clone()).collect();
-    let tx_data: Vec<&[u8]> = contents.iter().map(|c| c.tx_data.as_slice()).collect();
+    let (infos, tx_data) = payload_parts(contents);
     let assembled = AssembledBatch::new(fork, index, parent_batch_hash, &infos, &tx_data, true)?;
     Ok(BatchData {
         index,
