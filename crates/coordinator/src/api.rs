@@ -32,22 +32,18 @@ use crate::{
 /// Request bodies above this many bytes are refused (a proof is at most a few MB).
 pub const DEFAULT_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-/// Whether tasks of `task_type` may go to a prover whose login token names `forks`.
-///
-/// Chunks: always (the claim itself filters chunks by fork). Batches and bundles are claimed
-/// without a fork filter (their fork is that of their first chunk, which the claim's SQL does
-/// not join), so they go only to a prover that proves every fork this coordinator has a
-/// verifier of that type for; and never when no fork's assets hold that circuit, so none gets
-/// stuck on a coordinator that cannot verify it.
-fn serves_type(verifiers: &Verifiers, task_type: TaskType, forks: &[ForkName]) -> bool {
-    match task_type {
-        TaskType::Chunk => true,
-        TaskType::Batch | TaskType::Bundle => {
-            let needed = verifiers.forks_with(task_type);
-            !needed.is_empty() && needed.iter().all(|fork| forks.contains(fork))
-        }
-        TaskType::Undefined => false,
-    }
+/// The forks of `forks` (a login token's) whose `task_type` tasks this coordinator can verify,
+/// hence may hand out: every one for chunks (each configured fork has a chunk key), those whose
+/// assets hold the batch or bundle circuit for the others. The claim filters tasks by these
+/// forks in SQL (a batch's fork is its first chunk's), so no task goes to a prover, or stays
+/// with a coordinator, that cannot prove or verify it.
+fn forks_for_type(verifiers: &Verifiers, task_type: TaskType, forks: &[ForkName]) -> Vec<ForkName> {
+    let verified = verifiers.forks_with(task_type);
+    forks
+        .iter()
+        .copied()
+        .filter(|fork| verified.contains(fork))
+        .collect()
 }
 
 /// What every handler shares.
@@ -304,14 +300,16 @@ async fn get_task(
         })
     });
     let forks = token_forks(&s, &claims);
-    let types: Vec<TaskType> = asked
+    let types: Vec<(TaskType, Vec<ForkName>)> = asked
         .into_iter()
-        .filter(|t| serves_type(&s.verifiers, *t, &forks))
+        .map(|t| (t, forks_for_type(&s.verifiers, t, &forks)))
+        .filter(|(_, forks)| !forks.is_empty())
         .collect();
+    let type_list: Vec<TaskType> = types.iter().map(|(t, _)| *t).collect();
     // The block list and the prover's outstanding task in one statement; the checks below
     // answer in the order they always did (blocked first).
     let outstanding =
-        rollproof_db::prover_task::outstanding(&s.db, &claims.public_key, &types).await?;
+        rollproof_db::prover_task::outstanding(&s.db, &claims.public_key, &type_list).await?;
     if outstanding.blocked {
         return Err(ApiError::new(GET_TASK_FAILURE, "public key is blocked"));
     }
@@ -329,7 +327,7 @@ async fn get_task(
         return Err(ApiError::new(
             NO_TASK,
             "no task available: this coordinator verifies none of the asked task types for \
-             the login's forks (batch and bundle tasks need every fork's aggregation assets)",
+             the login's forks (batch and bundle tasks need a fork's aggregation assets)",
         ));
     }
     // One outstanding task per prover: hand the same one out again.
@@ -346,7 +344,7 @@ async fn get_task(
     };
     let pm = &s.config.prover_manager;
     let started = Instant::now();
-    for task_type in types {
+    for (task_type, forks) in types {
         if !serves_external(&s, &claims, task_type).await? {
             continue;
         }
@@ -359,10 +357,9 @@ async fn get_task(
             exclude_task_ids: vec![],
             only_task_id,
             exclude_recent_failures: 2,
-            // The claim filters only chunks by fork (see `serves_type` for the others).
-            forks: (task_type == TaskType::Chunk).then(|| tasks::ForkFilter {
+            forks: Some(tasks::ForkFilter {
                 schedule: s.schedule.clone(),
-                forks: forks.clone(),
+                forks,
             }),
         };
         if let Some(a) = tasks::claim(&s.db, &request).await? {

@@ -54,15 +54,17 @@ pub struct ClaimRequest {
     /// Also skip the tasks of the prover's last `n` failed attempts of this type (the reference
     /// never hands a task back to a prover among its last 2 failures).
     pub exclude_recent_failures: u32,
-    /// Chunks only: hand out only chunks of these forks (`None`: any fork).
+    /// Hand out only tasks of these forks (`None`: any fork). A batch's fork is its first
+    /// chunk's, a bundle's its first batch's.
     pub forks: Option<ForkFilter>,
 }
 
-/// Which forks' chunks a claim may take. A chunk's fork is the fork of its first block under the
+/// Which forks' tasks a claim may take. A chunk's fork is the fork of its first block under the
 /// chain's schedule: the latest fork active at (`start_block_number`, `start_block_time`), as
-/// [`ForkSchedule::fork_at`] computes it. The filter is evaluated in SQL on those two columns of
-/// the chunk row (no fork is stored on the row), so a schedule change applies to every chunk at
-/// once; a chunk before every scheduled fork matches no filter.
+/// [`ForkSchedule::fork_at`] computes it; a batch's fork is its first chunk's and a bundle's its
+/// first batch's. The filter is evaluated in SQL on those two columns of the (first) chunk row
+/// (no fork is stored on any row), so a schedule change applies to every task at once; a chunk
+/// before every scheduled fork matches no filter.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForkFilter {
     /// The chain's fork schedule (from `genesis.json`).
@@ -72,19 +74,55 @@ pub struct ForkFilter {
 }
 
 impl ForkFilter {
-    /// The SQL condition on `start_block_number` / `start_block_time`, with its parameters
-    /// numbered from `$first`.
+    /// The SQL condition on a row of `task_type`'s table, with its parameters numbered from
+    /// `$first`: on the chunk's own columns, or through the first chunk (batches) or the first
+    /// batch's first chunk (bundles), joined by hash.
+    fn condition_on(
+        &self,
+        task_type: TaskType,
+        first: usize,
+    ) -> Result<(String, Vec<crate::conn::Arg>)> {
+        let (on_chunk, args) = self.condition(first)?;
+        let sql = match task_type {
+            TaskType::Chunk => on_chunk,
+            TaskType::Batch => format!(
+                "EXISTS (SELECT 1 FROM chunk WHERE chunk.hash = batch.start_chunk_hash \
+                 AND chunk.deleted_at IS NULL AND {on_chunk})"
+            ),
+            TaskType::Bundle => format!(
+                "EXISTS (SELECT 1 FROM batch JOIN chunk ON chunk.hash = batch.start_chunk_hash \
+                 AND chunk.deleted_at IS NULL WHERE batch.hash = bundle.start_batch_hash \
+                 AND batch.deleted_at IS NULL AND {on_chunk})"
+            ),
+            TaskType::Undefined => {
+                return Err(Error::InvalidValue {
+                    column: "ClaimRequest.task_type",
+                    reason: "no task table for task type undefined".into(),
+                })
+            }
+        };
+        Ok((sql, args))
+    }
+
+    /// The SQL condition on `chunk.start_block_number` / `chunk.start_block_time`, with its
+    /// parameters numbered from `$first`.
     fn condition(&self, first: usize) -> Result<(String, Vec<crate::conn::Arg>)> {
         let mut args = Vec::new();
         let active = |a: ForkActivation, args: &mut Vec<crate::conn::Arg>| -> Result<String> {
             let mut parts = Vec::new();
             if let Some(block) = a.block {
                 args.push(to_i64(block, "fork activation block")?.into_arg());
-                parts.push(format!("start_block_number >= ${}", first + args.len() - 1));
+                parts.push(format!(
+                    "chunk.start_block_number >= ${}",
+                    first + args.len() - 1
+                ));
             }
             if let Some(time) = a.time {
                 args.push(to_i64(time, "fork activation time")?.into_arg());
-                parts.push(format!("start_block_time >= ${}", first + args.len() - 1));
+                parts.push(format!(
+                    "chunk.start_block_time >= ${}",
+                    first + args.len() - 1
+                ));
             }
             Ok(if parts.is_empty() {
                 "1 = 0".to_string()
@@ -169,7 +207,7 @@ impl FromDbRow for ClaimedRow {
 /// is already assigned to other provers and still has room (`active_attempts <
 /// provers_per_session`), else the lowest-index unassigned one; in both cases with
 /// `total_attempts < session_attempts`, its children's proofs ready (batches, bundles), within
-/// the prover's height and of its forks (chunks), not held by this prover already and not
+/// the prover's height (chunks) and of its forks, not held by this prover already and not
 /// excluded. The task becomes assigned with both counters +1 and a prover task (status
 /// assigned) is inserted. `None`: nothing to hand out.
 ///
@@ -234,16 +272,7 @@ fn claim_conditions(
         args.push(to_i64(height, "chunk.end_block_number")?.into_arg());
     }
     if let Some(filter) = &req.forks {
-        if req.task_type != TaskType::Chunk {
-            return Err(Error::InvalidValue {
-                column: "ClaimRequest.forks",
-                reason: format!(
-                    "fork filters apply to chunks only, not {} tasks",
-                    req.task_type
-                ),
-            });
-        }
-        let (sql, fork_args) = filter.condition(args.len() + 1)?;
+        let (sql, fork_args) = filter.condition_on(req.task_type, args.len() + 1)?;
         conditions.push_str(&format!(" AND {sql}"));
         args.extend(fork_args);
     }

@@ -265,12 +265,41 @@ backend_tests! {
                 tasks::requeue(db.db(), TaskType::Chunk, a.task_id).await.unwrap();
             }
         }
-        // A fork filter is for chunks only.
-        let req = tasks::ClaimRequest {
-            forks: Some(tasks::ForkFilter { schedule: by_block, forks: vec![ForkName::Galileo] }),
-            ..request(TaskType::Batch, 1, 1, 5)
+    }
+
+    async fn batch_and_bundle_claims_follow_their_first_chunks_fork(db: &TestDb) {
+        // Chunk i starts at block 10i+1; GalileoV2 from block 21 (chunk 2) on. Batch 0 holds
+        // chunks 0-1 (galileo), batch 1 chunks 2-3 (galileoV2); bundle 0 is batch 0, bundle 1
+        // batch 1.
+        insert_chunks(db, 4).await;
+        batch::insert(db.db(), &common::batch(0, 0, 1)).await.unwrap();
+        batch::insert(db.db(), &common::batch(1, 2, 3)).await.unwrap();
+        bundle::insert(db.db(), &common::bundle(0, 0)).await.unwrap();
+        bundle::insert(db.db(), &common::bundle(1, 1)).await.unwrap();
+        common::prove_chunks(db.db(), [0, 1, 2, 3]).await;
+        let schedule = ForkSchedule::new(1, [
+            (ForkName::Galileo, ForkActivation::at_block(0)),
+            (ForkName::GalileoV2, ForkActivation::at_block(21)),
+        ]).unwrap();
+        let for_forks = |task_type, p, forks: &[ForkName]| tasks::ClaimRequest {
+            forks: Some(tasks::ForkFilter { schedule: schedule.clone(), forks: forks.to_vec() }),
+            ..request(task_type, p, 1, 5)
         };
-        assert!(tasks::claim(db.db(), &req).await.is_err());
+        // A galileoV2 prover skips batch 0 for batch 1; a galileo prover then finds nothing.
+        let b = claim(db, &for_forks(TaskType::Batch, 1, &[ForkName::GalileoV2])).await;
+        assert_eq!(b.task_id, h(20, 1));
+        assert!(tasks::claim(db.db(), &for_forks(TaskType::Batch, 2, &[ForkName::GalileoV2])).await.unwrap().is_none());
+        let a = claim(db, &for_forks(TaskType::Batch, 3, &[ForkName::Galileo])).await;
+        assert_eq!(a.task_id, h(20, 0));
+
+        for task in [a, b] {
+            tasks::record_verified_proof(db.db(), task.prover_task.uuid, b"proof", 1).await.unwrap();
+        }
+        let v2 = claim(db, &for_forks(TaskType::Bundle, 4, &[ForkName::GalileoV2])).await;
+        assert_eq!(v2.task_id, common::bundle(1, 1).hash);
+        assert!(tasks::claim(db.db(), &for_forks(TaskType::Bundle, 5, &[])).await.unwrap().is_none());
+        let v1 = claim(db, &for_forks(TaskType::Bundle, 5, &[ForkName::Galileo, ForkName::GalileoV2])).await;
+        assert_eq!(v1.task_id, common::bundle(0, 0).hash);
     }
 }
 
