@@ -6,8 +6,10 @@
 //!   (the coordinator verifies it); the first failure stops the run with its reason.
 //! - [`dump`] (`prover dump [--json] <chunk|batch|bundle> <id>`): fetches one task's input the
 //!   same way and writes it to a folder, proving nothing: `task.json` (task id, type, fork,
-//!   verifying-key id, identifier) and the witness, `witness.bin` (the binary encoding the task
-//!   carries) or `witness.json`. The assignment is handed back at once as a failed attempt
+//!   verifying-key id, identifier) and the input: a chunk's witness, `witness.bin` (the binary
+//!   encoding the task carries) or `witness.json`; a batch's data (header, blob, KZG values) as
+//!   `witness.json` and its chunk proofs as `child_proofs.json`; a bundle's batch proofs as
+//!   `child_proofs.json`. The assignment is handed back at once as a failed attempt
 //!   ("dumped, not proven"), so dumping a task costs it one of its `session_attempts`.
 //! - [`prove_file`] (`prover prove-file <dump folder>`): proves such a dump offline with the
 //!   configured circuits, checks the proof and writes it to `proof.json` in the folder.
@@ -220,25 +222,40 @@ pub struct DumpedTask {
 
 /// The dump's metadata file.
 pub const DUMP_TASK_FILE: &str = "task.json";
-/// The binary witness of a dump.
+/// The binary witness of a chunk dump.
 pub const DUMP_WITNESS_BIN: &str = "witness.bin";
-/// The JSON witness of a dump.
+/// The JSON witness of a chunk dump, or the batch data (header, blob, KZG values) of a batch
+/// dump.
 pub const DUMP_WITNESS_JSON: &str = "witness.json";
+/// The child proofs (wrapped-proof JSON, in order) of a batch or bundle dump.
+pub const DUMP_CHILD_PROOFS: &str = "child_proofs.json";
 /// The proof `prove-file` writes.
 pub const DUMP_PROOF_FILE: &str = "proof.json";
 
-/// Writes `universal` (a chunk task) into `dir` as a dump (see the module documentation).
+/// A dump read back by [`read_dump`].
+#[derive(Debug, Clone)]
+pub struct Dump {
+    /// The kind of task.
+    pub task_type: TaskType,
+    /// The task as the coordinator handed it out.
+    pub task: UniversalTask,
+}
+
+/// Writes `universal`, a task of `task_type`, into `dir` as a dump (see the module
+/// documentation). `json` writes a chunk's witness as JSON (batch data is always JSON).
 pub fn write_dump(
     dir: &Path,
     task_id: &str,
+    task_type: TaskType,
     universal: &UniversalTask,
     json: bool,
 ) -> anyhow::Result<()> {
+    // Check the task reads as its type before writing anything.
+    check_dumped(task_type, universal)?;
     std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-    let witness = universal.chunk_witness()?;
     let meta = DumpedTask {
         task_id: task_id.to_string(),
-        task_type: TaskType::Chunk as u8,
+        task_type: task_type as u8,
         fork_name: universal.fork_name,
         vk: STANDARD.encode(&universal.vk),
         identifier: universal.identifier.clone(),
@@ -251,50 +268,93 @@ pub fn write_dump(
         DUMP_TASK_FILE,
         &serde_json::to_vec_pretty(&meta).expect("serializes"),
     )?;
-    if json {
-        write(DUMP_WITNESS_JSON, witness_to_json(&witness).as_bytes())
-    } else {
-        write(DUMP_WITNESS_BIN, &witness.encode())
+    match task_type {
+        TaskType::Chunk => {
+            let witness = universal.chunk_witness()?;
+            if json {
+                write(DUMP_WITNESS_JSON, witness_to_json(&witness).as_bytes())
+            } else {
+                write(DUMP_WITNESS_BIN, &witness.encode())
+            }
+        }
+        _ => {
+            if let [data] = universal.serialized_witness.as_slice() {
+                write(DUMP_WITNESS_JSON, data)?;
+            }
+            write(
+                DUMP_CHILD_PROOFS,
+                &serde_json::to_vec(&universal.aggregated_proofs).expect("serializes"),
+            )
+        }
     }
 }
 
-/// Reads a dump written by [`write_dump`] back into the universal task it came from.
-pub fn read_dump(dir: &Path) -> anyhow::Result<UniversalTask> {
+/// Checks that `universal` reads as a task of `task_type` (its witness decodes for its fork;
+/// a batch's data and chunk proofs, a bundle's chained batch proofs parse).
+fn check_dumped(task_type: TaskType, universal: &UniversalTask) -> anyhow::Result<()> {
+    match task_type {
+        TaskType::Chunk => universal.chunk_witness().map(drop),
+        TaskType::Batch => universal.batch_input().map(drop),
+        TaskType::Bundle => universal.bundle_batches().map(drop),
+        TaskType::Undefined => anyhow::bail!("task type undefined has no dump"),
+    }
+    .map_err(|e| anyhow::anyhow!("the {task_type} task: {e}"))
+}
+
+/// Reads a dump written by [`write_dump`] back into the task it came from, checking that it
+/// reads as its type.
+pub fn read_dump(dir: &Path) -> anyhow::Result<Dump> {
     let read = |name: &str| {
         let path = dir.join(name);
         std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
     };
     let meta: DumpedTask = serde_json::from_slice(&read(DUMP_TASK_FILE)?)
         .map_err(|e| anyhow::anyhow!("{}/{DUMP_TASK_FILE}: {e}", dir.display()))?;
-    anyhow::ensure!(
-        meta.task_type == TaskType::Chunk as u8,
-        "{}: only chunk dumps can be proven (task type {})",
-        dir.display(),
-        meta.task_type
-    );
-    let witness_bytes = if dir.join(DUMP_WITNESS_BIN).exists() {
-        read(DUMP_WITNESS_BIN)?
-    } else {
-        let text = String::from_utf8(read(DUMP_WITNESS_JSON)?)
-            .map_err(|_| anyhow::anyhow!("{DUMP_WITNESS_JSON} is not UTF-8"))?;
-        witness_from_json(&text)
-            .map_err(|e| anyhow::anyhow!("{DUMP_WITNESS_JSON}: {e}"))?
-            .encode()
+    let task_type = TaskType::try_from(i64::from(meta.task_type))
+        .ok()
+        .filter(|t| *t != TaskType::Undefined)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}/{DUMP_TASK_FILE}: unknown task type {}",
+                dir.display(),
+                meta.task_type
+            )
+        })?;
+    let (serialized_witness, aggregated_proofs) = match task_type {
+        TaskType::Chunk => {
+            let witness_bytes = if dir.join(DUMP_WITNESS_BIN).exists() {
+                read(DUMP_WITNESS_BIN)?
+            } else {
+                let text = String::from_utf8(read(DUMP_WITNESS_JSON)?)
+                    .map_err(|_| anyhow::anyhow!("{DUMP_WITNESS_JSON} is not UTF-8"))?;
+                witness_from_json(&text)
+                    .map_err(|e| anyhow::anyhow!("{DUMP_WITNESS_JSON}: {e}"))?
+                    .encode()
+            };
+            (vec![witness_bytes], Vec::new())
+        }
+        _ => {
+            let witness = if task_type == TaskType::Batch {
+                vec![read(DUMP_WITNESS_JSON)?]
+            } else {
+                Vec::new()
+            };
+            let proofs: Vec<serde_json::Value> = serde_json::from_slice(&read(DUMP_CHILD_PROOFS)?)
+                .map_err(|e| anyhow::anyhow!("{}/{DUMP_CHILD_PROOFS}: {e}", dir.display()))?;
+            (witness, proofs)
+        }
     };
-    let universal = UniversalTask {
-        serialized_witness: vec![witness_bytes],
-        aggregated_proofs: Vec::new(),
+    let task = UniversalTask {
+        serialized_witness,
+        aggregated_proofs,
         fork_name: meta.fork_name,
         vk: STANDARD
             .decode(meta.vk.trim())
             .map_err(|e| anyhow::anyhow!("{DUMP_TASK_FILE} vk: {e}"))?,
         identifier: meta.identifier,
     };
-    // Decodes the witness and checks it is for the fork task.json names.
-    universal
-        .chunk_witness()
-        .map_err(|e| anyhow::anyhow!("{}: the witness: {e}", dir.display()))?;
-    Ok(universal)
+    check_dumped(task_type, &task).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    Ok(Dump { task_type, task })
 }
 
 /// `prover dump`: fetches task `id` of `task_type` from the coordinator, writes it into
@@ -306,17 +366,13 @@ pub async fn dump(
     out: &Path,
     json: bool,
 ) -> anyhow::Result<PathBuf> {
-    anyhow::ensure!(
-        task_type == TaskType::Chunk,
-        "only chunk tasks can be dumped so far (batch and bundle dumps are not written yet)"
-    );
     let circuits = load_circuits(config).await?;
     let client = tool_client(config, &circuits)?;
     let task = fetch_task(&client, task_type, id).await?;
     let dir = out.join(format!("{task_type}-{}", task.task_id));
     let written = serde_json::from_str::<UniversalTask>(&task.task_data)
         .map_err(anyhow::Error::from)
-        .and_then(|universal| write_dump(&dir, &task.task_id, &universal, json));
+        .and_then(|universal| write_dump(&dir, &task.task_id, task_type, &universal, json));
     hand_back(&client, &task, "dumped by `prover dump`, not proven").await;
     written?;
     Ok(dir)
@@ -325,15 +381,161 @@ pub async fn dump(
 /// `prover prove-file`: proves the dump in `dir` and writes `proof.json` there. Returns the
 /// proof's path.
 pub async fn prove_file(config: &Config, dir: &Path) -> anyhow::Result<PathBuf> {
-    let universal = read_dump(dir)?;
+    let Dump { task_type, task } = read_dump(dir)?;
     let circuits = Arc::new(load_circuits(config).await?);
     let version = crate::prover_version(circuits.zk_version());
-    let bar = spinner(format!("proving {}", dir.display()));
-    let proof =
-        tokio::task::spawn_blocking(move || circuits.prove_chunk(&universal, &version)).await?;
+    let bar = spinner(format!("proving the {task_type} task in {}", dir.display()));
+    let proof = tokio::task::spawn_blocking(move || match task_type {
+        TaskType::Batch => circuits.prove_batch(&task, &version),
+        TaskType::Bundle => circuits.prove_bundle(&task, &version),
+        _ => circuits.prove_chunk(&task, &version),
+    })
+    .await?;
     bar.finish_and_clear();
     let path = dir.join(DUMP_PROOF_FILE);
     std::fs::write(&path, proof?.proof_json)
         .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::B256;
+    use rollproof_libzkp::{
+        BatchInput, BatchProof, BatchProofMetadata, BatchTaskInput, BundleTaskInput, ChunkProof,
+        ChunkProofMetadata, WrappedProof,
+    };
+    use rollproof_primitives::BatchInfo;
+    use rollproof_stateless::NativeCrypto;
+
+    use super::*;
+
+    /// A batch task over the devnet sample chunk, its chunk "proof" a placeholder (dumps read
+    /// and write tasks; they verify no proof).
+    fn batch_task() -> UniversalTask {
+        let witness = rollproof_devnet::sample::sample_chunk();
+        let chunk_proof = ChunkProof {
+            metadata: ChunkProofMetadata {
+                chunk_info: witness.validate(&NativeCrypto).unwrap(),
+                chunk_total_gas: 21_000,
+                fork_name: witness.fork,
+            },
+            proof: vec![1, 2, 3],
+            vk: b"chunk-vk".to_vec(),
+            git_version: "test".into(),
+        };
+        let tx_data = witness.input.tx_data();
+        let (input, _) = BatchInput::assemble(
+            witness.fork,
+            1,
+            B256::repeat_byte(0x11),
+            vec![chunk_proof],
+            &[&tx_data],
+            true,
+        )
+        .unwrap();
+        BatchTaskInput::from_input(&input)
+            .to_task(witness.fork, b"batch-vk")
+            .unwrap()
+            .task
+    }
+
+    /// A bundle task over two chained batches with placeholder proofs.
+    fn bundle_task() -> UniversalTask {
+        let fork = ForkName::Galileo;
+        let info = |i: u8| BatchInfo {
+            parent_state_root: B256::repeat_byte(i),
+            parent_batch_hash: B256::repeat_byte(0x80 + i),
+            state_root: B256::repeat_byte(i + 1),
+            batch_hash: B256::repeat_byte(0x80 + i + 1),
+            chain_id: 7,
+            withdraw_root: B256::repeat_byte(0x40 + i),
+            prev_msg_queue_hash: B256::repeat_byte(0x20 + i),
+            post_msg_queue_hash: B256::repeat_byte(0x20 + i + 1),
+        };
+        let proof = |i: u8| -> BatchProof {
+            WrappedProof {
+                metadata: BatchProofMetadata::new(info(i), fork),
+                proof: vec![i; 4],
+                vk: b"batch-vk".to_vec(),
+                git_version: "test".into(),
+            }
+        };
+        BundleTaskInput {
+            batch_proofs: vec![proof(1), proof(2)],
+            bundle_info: None,
+        }
+        .to_task(fork, b"bundle-vk")
+        .unwrap()
+        .task
+    }
+
+    fn same(a: &UniversalTask, b: &UniversalTask) {
+        assert_eq!(
+            serde_json::to_value(a).unwrap(),
+            serde_json::to_value(b).unwrap()
+        );
+    }
+
+    #[test]
+    fn batch_and_bundle_dumps_read_back_as_the_task() {
+        let dir = tempfile::tempdir().unwrap();
+        for (task_type, task, files) in [
+            (
+                TaskType::Batch,
+                batch_task(),
+                &[DUMP_WITNESS_JSON, DUMP_CHILD_PROOFS][..],
+            ),
+            (TaskType::Bundle, bundle_task(), &[DUMP_CHILD_PROOFS][..]),
+        ] {
+            let folder = dir.path().join(task_type.to_string());
+            write_dump(&folder, "0xabc", task_type, &task, false).unwrap();
+            for file in files {
+                assert!(folder.join(file).exists(), "{task_type}: {file}");
+            }
+            let read = read_dump(&folder).unwrap();
+            assert_eq!(read.task_type, task_type);
+            same(&read.task, &task);
+        }
+    }
+
+    #[test]
+    fn damaged_batch_and_bundle_dumps_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let batch = dir.path().join("batch");
+        let task = batch_task();
+        // A batch task is not a bundle task: nothing is written.
+        let wrong = write_dump(&batch, "0xabc", TaskType::Bundle, &task, false).unwrap_err();
+        assert!(wrong.to_string().contains("the bundle task"), "{wrong}");
+        assert!(!batch.exists());
+
+        write_dump(&batch, "0xabc", TaskType::Batch, &task, false).unwrap();
+        let proofs = batch.join(DUMP_CHILD_PROOFS);
+        let bytes = std::fs::read(&proofs).unwrap();
+        std::fs::write(&proofs, &bytes[..bytes.len() / 2]).unwrap();
+        let cut = read_dump(&batch).unwrap_err().to_string();
+        assert!(cut.contains(DUMP_CHILD_PROOFS), "{cut}");
+        std::fs::write(&proofs, &bytes).unwrap();
+
+        // Batch data that no longer decodes names the batch task.
+        let data = batch.join(DUMP_WITNESS_JSON);
+        let text = std::fs::read_to_string(&data).unwrap();
+        std::fs::write(
+            &data,
+            text.replacen("\"batch_header\":\"", "\"batch_header\":\"AA", 1),
+        )
+        .unwrap();
+        let header = read_dump(&batch).unwrap_err().to_string();
+        assert!(header.contains("the batch task"), "{header}");
+        std::fs::remove_file(&data).unwrap();
+        let missing = read_dump(&batch).unwrap_err().to_string();
+        assert!(missing.contains(DUMP_WITNESS_JSON), "{missing}");
+
+        // An unknown type in task.json.
+        let meta = batch.join(DUMP_TASK_FILE);
+        let text = std::fs::read_to_string(&meta).unwrap();
+        std::fs::write(&meta, text.replace("\"task_type\": 2", "\"task_type\": 9")).unwrap();
+        let unknown = read_dump(&batch).unwrap_err().to_string();
+        assert!(unknown.contains("unknown task type 9"), "{unknown}");
+    }
 }

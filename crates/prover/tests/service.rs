@@ -306,7 +306,9 @@ async fn dump_writes_tasks_that_read_back_and_the_tools_refuse_bad_input() {
         assert!(folder
             .join(if json { "witness.json" } else { "witness.bin" })
             .exists());
-        let task = tools::read_dump(&folder).unwrap();
+        let dump = tools::read_dump(&folder).unwrap();
+        assert_eq!(dump.task_type, TaskType::Chunk);
+        let task = dump.task;
         assert_eq!(task.fork_name, fork);
         assert_eq!(task.vk, vk_id);
         let witness = task.chunk_witness().unwrap();
@@ -350,11 +352,18 @@ async fn dump_writes_tasks_that_read_back_and_the_tools_refuse_bad_input() {
         .unwrap_err()
         .to_string();
     assert!(malformed.contains("not a 32-byte hex hash"), "{malformed}");
-    let batch = tools::dump(&config, TaskType::Batch, "0x12", &out, false)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(batch.contains("only chunk tasks can be dumped"), "{batch}");
+    // These assets hold no batch circuit: the coordinator hands out no batch task.
+    let batch = tools::dump(
+        &config,
+        TaskType::Batch,
+        &B256::repeat_byte(8).to_string(),
+        &out,
+        false,
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(batch.contains("no claimable batch task"), "{batch}");
 
     // prove-file refuses a damaged dump before any proving.
     let folder = out.join(format!("chunk-{}", chunks[0].hash));
@@ -365,7 +374,7 @@ async fn dump_writes_tasks_that_read_back_and_the_tools_refuse_bad_input() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(damaged.contains("the witness"), "{damaged}");
+    assert!(damaged.contains("the chunk task"), "{damaged}");
     std::fs::write(&bin, &bytes).unwrap();
     let meta = folder.join("task.json");
     let text = std::fs::read_to_string(&meta).unwrap();

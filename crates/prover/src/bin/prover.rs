@@ -63,10 +63,12 @@ enum Command {
         testset: PathBuf,
     },
     /// Write one task's input to files without proving it (to reproduce it offline with
-    /// `prove-file`): `<out>/<type>-<id>/task.json` and `witness.bin` (or `witness.json`).
-    /// The assignment is handed back at once, which costs the task one attempt.
+    /// `prove-file`): `<out>/<type>-<id>/task.json` plus, for a chunk, `witness.bin` (or
+    /// `witness.json`); for a batch, `witness.json` (header, blob, KZG values) and
+    /// `child_proofs.json` (its chunk proofs); for a bundle, `child_proofs.json` (its batch
+    /// proofs). The assignment is handed back at once, which costs the task one attempt.
     Dump {
-        /// Write the witness as JSON instead of its binary encoding.
+        /// Write a chunk's witness as JSON instead of its binary encoding.
         #[arg(long)]
         json: bool,
         /// `chunk`, `batch` or `bundle`.
