@@ -361,20 +361,23 @@ async fn prove_with_service(
     );
     bar.enable_steady_tick(Duration::from_millis(500));
     loop {
-        let mut verified = 0;
+        let mut statuses = Vec::with_capacity(targets.len());
         for t in targets {
-            match t.proving(db).await?.proving_status {
-                ProvingStatus::Verified => verified += 1,
-                ProvingStatus::Failed => {
-                    anyhow::bail!(
-                        "{} {} failed (see the prover's log above)",
-                        t.level,
-                        t.index
-                    )
-                }
-                _ => {}
+            let status = t.proving(db).await?.proving_status;
+            if status == ProvingStatus::Failed {
+                anyhow::bail!(
+                    "{} {} failed (see the prover's log above)",
+                    t.level,
+                    t.index
+                );
             }
+            statuses.push((t, status));
         }
+        let verified = statuses
+            .iter()
+            .filter(|(_, status)| *status == ProvingStatus::Verified)
+            .count() as u64;
+        bar.set_message(progress_message(&statuses));
         bar.set_position(verified);
         if verified == targets.len() as u64 {
             break;
@@ -392,6 +395,37 @@ async fn prove_with_service(
     Ok(cycles)
 }
 
+/// The progress bar's message: verified over total per level, and what is being proven now
+/// (e.g. `chunks 3/3 · batch 0/1 · bundle 0/1 · proving batch 0`).
+fn progress_message(statuses: &[(&Target, ProvingStatus)]) -> String {
+    let mut parts = Vec::new();
+    for level in [TaskType::Chunk, TaskType::Batch, TaskType::Bundle] {
+        let of_level: Vec<_> = statuses.iter().filter(|(t, _)| t.level == level).collect();
+        if of_level.is_empty() {
+            continue;
+        }
+        let done = of_level
+            .iter()
+            .filter(|(_, status)| *status == ProvingStatus::Verified)
+            .count();
+        let name = if of_level.len() > 1 {
+            format!("{level}s")
+        } else {
+            level.to_string()
+        };
+        parts.push(format!("{name} {done}/{}", of_level.len()));
+    }
+    let proving: Vec<String> = statuses
+        .iter()
+        .filter(|(_, status)| *status == ProvingStatus::Assigned)
+        .map(|(t, _)| format!("{} {}", t.level, t.index))
+        .collect();
+    if !proving.is_empty() {
+        parts.push(format!("proving {}", proving.join(", ")));
+    }
+    parts.join(" · ")
+}
+
 /// Builds the fork's assets into `root` unless its manifest is there already (with the batch
 /// and bundle circuits when `aggregation`).
 async fn ensure_assets(root: &Path, fork: ForkName, aggregation: bool) -> anyhow::Result<()> {
@@ -404,7 +438,15 @@ async fn ensure_assets(root: &Path, fork: ForkName, aggregation: bool) -> anyhow
     }
     tracing::info!(assets = %root.display(), "building the circuit assets (guest build and key generation: several minutes)");
     let root = root.to_path_buf();
-    tokio::task::spawn_blocking(move || {
+    let bar = rollproof_prover::tools::spinner(
+        if aggregation {
+            "building the chunk, batch and bundle circuits"
+        } else {
+            "building the chunk circuit"
+        }
+        .to_string(),
+    );
+    let built = tokio::task::spawn_blocking(move || {
         rollproof_prover::assets_cmd::build_assets(
             &root,
             &[fork],
@@ -412,7 +454,9 @@ async fn ensure_assets(root: &Path, fork: ForkName, aggregation: bool) -> anyhow
             aggregation,
         )
     })
-    .await??;
+    .await;
+    bar.finish_and_clear();
+    built??;
     Ok(())
 }
 

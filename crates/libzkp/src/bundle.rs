@@ -150,3 +150,51 @@ impl BundleProgram {
         Ok((prove_parent(&self.app, &witness, &children)?, info))
     }
 }
+
+/// The bundle's EVM-verifiable proof (feature `evm`): the same bundle, its aggregated proof
+/// folded by OpenVM's root prover and wrapped in a halo2 SNARK that a Solidity contract checks.
+/// Needs the halo2 KZG SRS in `srs_dir` and far more memory than the STARK path (see
+/// `rollproof_zkvm::evm`).
+#[cfg(feature = "evm")]
+impl BundleProgram {
+    /// Proves the bundle of `batches` as an EVM proof; returns it with the bundle's public
+    /// inputs (the proof reveals their hash).
+    pub fn prove_evm(
+        &self,
+        fork: ForkName,
+        batches: &[ProvenBatch],
+        srs_dir: &std::path::Path,
+    ) -> Result<(rollproof_zkvm::evm::EvmProof, BundleInfo), Error> {
+        let (witness, info, children) = self.witness(fork, batches)?;
+        let mut stdin = rollproof_zkvm::StdIn::default();
+        stdin.write(&witness);
+        let proof = self.app.prove_evm(stdin, Some(&children), srs_dir)?;
+        Ok((proof, info))
+    }
+
+    /// The Solidity verifier of this bundle program's EVM proofs (needs `solc` on `PATH`).
+    pub fn evm_verifier(
+        &self,
+        srs_dir: &std::path::Path,
+    ) -> Result<rollproof_zkvm::evm::EvmVerifier, Error> {
+        Ok(self.app.evm_verifier(srs_dir)?)
+    }
+}
+
+/// Checks an EVM bundle proof (feature `evm`): it runs `verifier`'s contract in a local EVM and
+/// must reveal `expected_pi_hash`, the bundle public-input hash. Returns the gas used.
+#[cfg(feature = "evm")]
+pub fn verify_bundle_evm_proof(
+    verifier: &rollproof_zkvm::evm::EvmVerifier,
+    proof: &rollproof_zkvm::evm::EvmProof,
+    expected_pi_hash: B256,
+) -> Result<u64, Error> {
+    let revealed = crate::parent::pi_hash_of(proof.public_values())?;
+    if revealed != expected_pi_hash {
+        return Err(Error::Task(format!(
+            "the EVM proof reveals {revealed}, the bundle's public-input hash is \
+             {expected_pi_hash}"
+        )));
+    }
+    Ok(rollproof_zkvm::evm::verify_evm_proof(verifier, proof)?)
+}

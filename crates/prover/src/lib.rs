@@ -16,6 +16,8 @@ pub mod circuits;
 pub mod client;
 pub mod config;
 pub mod download;
+#[cfg(feature = "evm")]
+pub mod evm_cmd;
 pub mod key;
 pub mod metrics;
 pub mod service;

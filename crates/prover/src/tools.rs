@@ -147,7 +147,7 @@ async fn hand_back(client: &CoordinatorClient, task: &TaskData, reason: &str) {
 }
 
 /// A spinner with the elapsed time on a terminal (nothing otherwise).
-fn spinner(message: String) -> indicatif::ProgressBar {
+pub fn spinner(message: String) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new_spinner();
     bar.set_style(
         indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed_precise}]")

@@ -175,6 +175,15 @@ impl AppProgram {
     /// An SDK with the app and aggregation proving keys, the aggregation key generated on
     /// first use (tens of seconds) and shared afterwards.
     pub(crate) fn aggregating_sdk(&self) -> Result<Sdk, ZkvmError> {
+        self.aggregating_sdk_with(|builder| builder)
+    }
+
+    /// [`Self::aggregating_sdk`] with `configure` applied to the SDK builder last (e.g. the
+    /// halo2 SRS folder of an EVM prover).
+    pub(crate) fn aggregating_sdk_with(
+        &self,
+        configure: impl FnOnce(SdkBuilder) -> SdkBuilder,
+    ) -> Result<Sdk, ZkvmError> {
         let agg_pk = match self.agg_pk.get() {
             Some(pk) => pk.clone(),
             None => {
@@ -190,7 +199,7 @@ impl AppProgram {
         };
         // The key carries the aggregation parameters; the builder takes one or the other.
         let builder = Sdk::builder().app_pk(self.app_pk()?.clone()).agg_pk(agg_pk);
-        self.with_deferral(builder)
+        configure(self.with_deferral(builder))
             .build_without_transpiler()
             .map_err(|e| ZkvmError::Proving(format!("setting up the VM failed: {e}")))
     }

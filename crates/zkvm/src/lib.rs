@@ -18,15 +18,21 @@
 //! - [`verify_app_proof`]: check an app proof against a verifying key and the expected program
 //!   commitment, returning the public values the guest revealed.
 //!
+//! - [`evm`] (feature `evm`): the EVM-verifiable SNARK of a program's proof (root STARK wrapped
+//!   in halo2 over BN254), its Solidity verifier and a local-EVM check.
+//!
 //! Entry point: `GuestProgram::open(dir)?.build(&GuestToolchain::from_env()?, params)?`.
 //! The `zkvm_selfcheck` binary runs the whole path on the smallest guest.
 
 mod app;
 mod deferral;
 mod error;
+#[cfg(feature = "evm")]
+pub mod evm;
 mod guest;
 mod params;
 pub mod selfcheck;
+pub mod srs;
 mod stark;
 mod toolchain;
 mod verify;

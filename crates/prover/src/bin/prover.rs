@@ -85,6 +85,41 @@ enum Command {
         /// The dump folder.
         dir: PathBuf,
     },
+    /// The bundle's EVM-verifiable proof (built with feature `evm`).
+    #[cfg(feature = "evm")]
+    #[command(subcommand)]
+    Evm(EvmCommand),
+}
+
+/// `prover evm`: halo2 SNARKs of bundles for an L1 verifier contract. The KZG SRS
+/// (`kzg_bn254_23.srs`) is read from `<workspace_path>/<fork>/bundle/srs/` unless `--srs-dir`
+/// says otherwise; key generation and proving need far more than 24 GB of memory.
+#[cfg(feature = "evm")]
+#[derive(Debug, Subcommand)]
+enum EvmCommand {
+    /// Prove a bundle dump (`prover dump bundle <id>`) into `evm_proof.json` in that folder.
+    Prove {
+        /// The bundle dump folder.
+        dir: PathBuf,
+        /// Folder holding `kzg_bn254_23.srs`.
+        #[arg(long)]
+        srs_dir: Option<PathBuf>,
+        /// Also check the proof in a local EVM against this verifier folder (`evm verifier`).
+        #[arg(long)]
+        verifier: Option<PathBuf>,
+    },
+    /// Write the Solidity verifier of a fork's bundle circuit (needs `solc` on PATH).
+    Verifier {
+        /// The fork whose bundle circuit it verifies.
+        #[arg(long)]
+        fork: ForkName,
+        /// Folder holding `kzg_bn254_23.srs`.
+        #[arg(long)]
+        srs_dir: Option<PathBuf>,
+        /// Output folder.
+        #[arg(long, default_value = "evm-verifier")]
+        out: PathBuf,
+    },
 }
 
 /// A task type on the command line.
@@ -202,6 +237,32 @@ fn main() -> anyhow::Result<()> {
             let config = Config::load(&cli.config)?;
             let proof = runtime()?.block_on(tools::prove_file(&config, &dir))?;
             println!("{}", proof.display());
+            Ok(())
+        }
+        #[cfg(feature = "evm")]
+        Some(Command::Evm(EvmCommand::Prove {
+            dir,
+            srs_dir,
+            verifier,
+        })) => {
+            let config = Config::load(&cli.config)?;
+            let proof = rollproof_prover::evm_cmd::prove(
+                &config,
+                &dir,
+                srs_dir.as_deref(),
+                verifier.as_deref(),
+            )?;
+            println!("{}", proof.display());
+            Ok(())
+        }
+        #[cfg(feature = "evm")]
+        Some(Command::Evm(EvmCommand::Verifier { fork, srs_dir, out })) => {
+            let config = Config::load(&cli.config)?;
+            for file in
+                rollproof_prover::evm_cmd::write_verifier(&config, fork, srs_dir.as_deref(), &out)?
+            {
+                println!("{}", file.display());
+            }
             Ok(())
         }
         Some(Command::Assets(AssetsCommand::Fetch)) => {
