@@ -588,3 +588,41 @@ pub fn summary_table(summary: &RunSummary) -> String {
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(level: TaskType, index: u64) -> Target {
+        Target {
+            level,
+            index,
+            hash: B256::with_last_byte(index as u8),
+            blocks: (index + 1, index + 1),
+            txs: 1,
+            gas: 21_000,
+        }
+    }
+
+    #[test]
+    fn the_progress_message_counts_levels_and_names_the_task_in_proof() {
+        let (c0, c1, b0, u0) = (
+            target(TaskType::Chunk, 0),
+            target(TaskType::Chunk, 1),
+            target(TaskType::Batch, 0),
+            target(TaskType::Bundle, 0),
+        );
+        let message = progress_message(&[
+            (&c0, ProvingStatus::Verified),
+            (&c1, ProvingStatus::Verified),
+            (&b0, ProvingStatus::Assigned),
+            (&u0, ProvingStatus::Unassigned),
+        ]);
+        assert_eq!(message, "chunks 2/2 · batch 0/1 · bundle 0/1 · proving batch 0");
+        let chunks_only = progress_message(&[
+            (&c0, ProvingStatus::Assigned),
+            (&c1, ProvingStatus::Unassigned),
+        ]);
+        assert_eq!(chunks_only, "chunks 0/2 · proving chunk 0");
+    }
+}
