@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # rollproof's main job on one machine: install the guest toolchain when missing, build, then run
 # the pipeline end to end (`e2e run`): devnet over JSON-RPC -> rollup relayer -> embedded SQLite
-# database -> coordinator -> prover -> verified chunk proofs in e2e-out/proofs/, with a summary
-# table. Arguments go to
-# `e2e run` (see `scripts/run.sh --help`: --blocks, --txs, --fork, --out, --assets,
-# --postgres URL, --handle, --aggregation).
+# database -> coordinator -> prover -> verified chunk, batch and bundle proofs in
+# e2e-out/proofs/, with a summary table. Arguments go to `e2e run` (see `scripts/run.sh --help`:
+# --blocks, --txs, --fork, --out, --assets, --postgres URL, --handle, --chunks-only).
 #
 #   scripts/run.sh selfcheck [args]   the smaller zkVM self-check instead (`zkvm_selfcheck`)
 set -euo pipefail

@@ -10,11 +10,11 @@
 //!    SQLite database by default, or PostgreSQL;
 //! 3. the coordinator API in this process on a free port, verifying with the assets;
 //! 4. the prover service in this process (or, with `handle`, `prover handle` over a test set of
-//!    the chunks), logging in over HTTP, proving every chunk and submitting the proofs, which
-//!    the coordinator verifies;
-//! 5. when every chunk is verified: each proof is written to `<out>/proofs/` and checked once
-//!    more offline, and a summary (blocks, transactions, gas, guest cycles, proving time) is
-//!    returned.
+//!    the tasks), logging in over HTTP, proving every chunk (then the batch and the bundle)
+//!    and submitting the proofs, which the coordinator verifies;
+//! 5. when every task is verified: each proof is written to `<out>/proofs/` and checked once
+//!    more offline, and a summary (blocks, transactions, gas, guest cycles per level, proving
+//!    time, proof size) is returned.
 
 pub mod import;
 
@@ -84,6 +84,8 @@ pub struct ProofSummary {
     pub gas: u64,
     /// Seconds the prover reported.
     pub proof_time_sec: u32,
+    /// Size of the wrapped proof (JSON bytes).
+    pub proof_bytes: usize,
     /// Where the proof was written.
     pub proof_path: PathBuf,
     /// Whether the written proof verifies offline against the assets.
@@ -95,8 +97,9 @@ pub struct ProofSummary {
 pub struct RunSummary {
     /// Per chunk, then the batch and the bundle when aggregating.
     pub proofs: Vec<ProofSummary>,
-    /// Guest cycles over all chunk proofs (the prover's metrics).
-    pub cycles: u64,
+    /// Guest cycles per level (chunk, batch, bundle) over the run's proofs, as the prover
+    /// counted them.
+    pub cycles: Vec<(TaskType, u64)>,
     /// Wall time of proving (prover start to the last chunk verified).
     pub proving: Duration,
     /// Wall time of the asset step.
@@ -197,7 +200,7 @@ pub async fn run_local(opts: &RunOptions) -> anyhow::Result<RunSummary> {
             bundles: ids(TaskType::Bundle),
         };
         let handled = rollproof_prover::tools::handle(&prover_config, &testset).await?;
-        handled.iter().map(|t| t.cycles).sum()
+        cycles_per_level(handled.iter().map(|t| (t.task_type, t.cycles)))
     } else {
         prove_with_service(&db, &targets, prover_config, &metrics_addr).await?
     };
@@ -341,13 +344,13 @@ impl Target {
 }
 
 /// Runs the prover service until every target is verified (a progress bar on a terminal);
-/// returns the guest cycles its metrics counted.
+/// returns the guest cycles per level its metrics counted.
 async fn prove_with_service(
     db: &rollproof_db::Db,
     targets: &[Target],
     prover_config: ProverConfig,
     metrics_addr: &str,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Vec<(TaskType, u64)>> {
     let mut prover = tokio::spawn(rollproof_prover::service::run_service(
         prover_config,
         Duration::from_secs(1),
@@ -390,7 +393,7 @@ async fn prove_with_service(
         }
     }
     bar.finish_and_clear();
-    let cycles = scrape_cycles(metrics_addr).await.unwrap_or(0);
+    let cycles = scrape_cycles(metrics_addr).await.unwrap_or_default();
     prover.abort();
     Ok(cycles)
 }
@@ -501,18 +504,32 @@ fn prover_config(
     Ok(config)
 }
 
-/// `prover_guest_cycles_total` summed over task types, from the prover's `/metrics`.
-async fn scrape_cycles(addr: &str) -> anyhow::Result<u64> {
+/// `prover_guest_cycles_total` per task type, from the prover's `/metrics`.
+async fn scrape_cycles(addr: &str) -> anyhow::Result<Vec<(TaskType, u64)>> {
     let text = reqwest::get(format!("http://{addr}/metrics"))
         .await?
         .text()
         .await?;
-    Ok(text
-        .lines()
-        .filter(|l| l.starts_with("prover_guest_cycles_total{"))
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .map(|v| v as u64)
-        .sum())
+    Ok(cycles_per_level(text.lines().filter_map(|line| {
+        let labels = line.strip_prefix("prover_guest_cycles_total{type=\"")?;
+        let (task_type, rest) = labels.split_once('"')?;
+        let task_type = TaskType::try_from(task_type.parse::<i64>().ok()?).ok()?;
+        let value = rest.rsplit(' ').next()?.parse::<f64>().ok()?;
+        Some((task_type, value as u64))
+    })))
+}
+
+/// Cycles summed per level, in level order.
+fn cycles_per_level(items: impl IntoIterator<Item = (TaskType, u64)>) -> Vec<(TaskType, u64)> {
+    let mut per_level: Vec<(TaskType, u64)> = Vec::new();
+    for (level, cycles) in items {
+        match per_level.iter_mut().find(|(l, _)| *l == level) {
+            Some((_, total)) => *total += cycles,
+            None => per_level.push((level, cycles)),
+        }
+    }
+    per_level.sort_by_key(|(level, _)| *level as u8);
+    per_level
 }
 
 /// Writes each target's verified proof to `dir/<level>-<index>.json` and verifies it again
@@ -546,6 +563,7 @@ async fn write_proofs(
             txs: t.txs,
             gas: t.gas,
             proof_time_sec: proving.proof_time_sec.unwrap_or(0),
+            proof_bytes: proof.len(),
             proof_path: path,
             verified: verifier.verify_json(t.level, fork, &proof).is_ok(),
         });
@@ -555,33 +573,45 @@ async fn write_proofs(
 
 /// The summary as a table.
 pub fn summary_table(summary: &RunSummary) -> String {
-    let mut out = String::from("level   index  blocks  txs  gas        proving  verified  proof\n");
+    let mut out =
+        String::from("level   index  blocks  txs  gas        proving  size      verified  proof\n");
     for c in &summary.proofs {
         out.push_str(&format!(
-            "{:<6}  {:<5}  {:<6}  {:<3}  {:<9}  {:>5} s  {:<8}  {}\n",
+            "{:<6}  {:<5}  {:<6}  {:<3}  {:<9}  {:>5} s  {:>6} KB  {:<8}  {}\n",
             c.level.to_string(),
             c.index,
             format!("{}-{}", c.blocks.0, c.blocks.1),
             c.txs,
             c.gas,
             c.proof_time_sec,
+            c.proof_bytes.div_ceil(1024),
             if c.verified { "yes" } else { "NO" },
             c.proof_path.display()
         ));
     }
-    let gas: u64 = summary
+    let chunk_gas: u64 = summary
         .proofs
         .iter()
         .filter(|c| c.level == TaskType::Chunk)
         .map(|c| c.gas)
         .sum();
+    let cycles: Vec<String> = summary
+        .cycles
+        .iter()
+        .map(|&(level, cycles)| match level {
+            TaskType::Chunk if chunk_gas > 0 => format!(
+                "{level} {cycles} ({:.2} per gas)",
+                cycles as f64 / chunk_gas as f64
+            ),
+            _ => format!("{level} {cycles}"),
+        })
+        .collect();
     out.push_str(&format!(
-        "guest cycles {} ({:.2} per gas); assets {:.0} s; proving {:.0} s wall\n",
-        summary.cycles,
-        if gas > 0 {
-            summary.cycles as f64 / gas as f64
+        "guest cycles: {}; assets {:.0} s; proving {:.0} s wall\n",
+        if cycles.is_empty() {
+            "not reported".to_string()
         } else {
-            0.0
+            cycles.join(", ")
         },
         summary.assets.as_secs_f64(),
         summary.proving.as_secs_f64()
@@ -618,11 +648,54 @@ mod tests {
             (&b0, ProvingStatus::Assigned),
             (&u0, ProvingStatus::Unassigned),
         ]);
-        assert_eq!(message, "chunks 2/2 · batch 0/1 · bundle 0/1 · proving batch 0");
+        assert_eq!(
+            message,
+            "chunks 2/2 · batch 0/1 · bundle 0/1 · proving batch 0"
+        );
         let chunks_only = progress_message(&[
             (&c0, ProvingStatus::Assigned),
             (&c1, ProvingStatus::Unassigned),
         ]);
         assert_eq!(chunks_only, "chunks 0/2 · proving chunk 0");
+    }
+
+    #[test]
+    fn cycles_add_up_per_level_in_level_order() {
+        let per_level = cycles_per_level([
+            (TaskType::Bundle, 7),
+            (TaskType::Chunk, 100),
+            (TaskType::Batch, 50),
+            (TaskType::Chunk, 20),
+        ]);
+        assert_eq!(
+            per_level,
+            [
+                (TaskType::Chunk, 120),
+                (TaskType::Batch, 50),
+                (TaskType::Bundle, 7)
+            ]
+        );
+        let summary = RunSummary {
+            proofs: vec![ProofSummary {
+                level: TaskType::Chunk,
+                index: 0,
+                blocks: (1, 1),
+                txs: 3,
+                gas: 60,
+                proof_time_sec: 9,
+                proof_bytes: 2048,
+                proof_path: "proofs/chunk-0.json".into(),
+                verified: true,
+            }],
+            cycles: per_level,
+            proving: Duration::from_secs(10),
+            assets: Duration::from_secs(1),
+        };
+        let table = summary_table(&summary);
+        assert!(table.contains("     2 KB  yes"), "{table}");
+        assert!(
+            table.contains("guest cycles: chunk 120 (2.00 per gas), batch 50, bundle 7;"),
+            "{table}"
+        );
     }
 }

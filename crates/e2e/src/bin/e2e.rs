@@ -15,10 +15,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Devnet blocks -> database (embedded SQLite, or --postgres) -> coordinator -> prover ->
-    /// verified chunk proofs in `<out>/proofs/`, with a summary table. Builds the circuit
-    /// assets first when `--assets` has none (minutes); one small chunk then takes ~10 minutes
-    /// to prove on 2 cores.
+    /// Devnet blocks -> rollup relayer -> database (embedded SQLite, or --postgres) ->
+    /// coordinator -> prover -> verified chunk, batch and bundle proofs in `<out>/proofs/`,
+    /// with a summary table. Builds the circuit assets first when `--assets` lacks them
+    /// (~15 minutes on 2 cores); then a small chunk takes ~10 minutes to prove, the batch and
+    /// the bundle ~25 minutes each at ~15 GB of memory. `--chunks-only` stops at the chunks.
     Run {
         /// Blocks to build and prove, one chunk each (1 to 3).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=3))]
@@ -39,15 +40,14 @@ enum Command {
         /// postgres://rollproof:rollproof@127.0.0.1:5432/e2e.
         #[arg(long)]
         postgres: Option<String>,
-        /// Prove with `prover handle` (the chunks as a test set, each asked for by id) instead
+        /// Prove with `prover handle` (the tasks as a test set, each asked for by id) instead
         /// of the prover service.
         #[arg(long)]
         handle: bool,
-        /// Also aggregate: one batch over every chunk and one bundle over it, proven by the
-        /// batch and bundle circuits (assets built with them: ~10 more minutes; a batch proof
-        /// takes ~25 minutes and ~15 GB on 2 cores, a bundle proof as long again).
+        /// Prove the chunks only: no batch or bundle (the assets need only the chunk circuit;
+        /// about a third of the time).
         #[arg(long)]
-        aggregation: bool,
+        chunks_only: bool,
     },
 }
 
@@ -69,7 +69,7 @@ fn main() -> anyhow::Result<()> {
         assets,
         postgres,
         handle,
-        aggregation,
+        chunks_only,
     } = Cli::parse().command;
     let opts = RunOptions {
         blocks: blocks as usize,
@@ -79,7 +79,7 @@ fn main() -> anyhow::Result<()> {
         assets,
         postgres,
         handle,
-        aggregation,
+        aggregation: !chunks_only,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
