@@ -9,12 +9,15 @@
 //!   `batch/` (the batch program, bound to this chunk program) and `bundle/` (bound to the batch
 //!   program), plus `batch/def_hook_commit.bin`: the deferral hook commit of batch proofs, which
 //!   a bundle verifier needs and which otherwise costs the batch program's deferral key
-//!   generation to learn;
+//!   generation to learn; and `batch/deferral_keys.bin`, `bundle/deferral_keys.bin`: the
+//!   programs' deferral proving keys (what verifies their child proofs), saved so that loading
+//!   does not generate them again;
 //! - `manifest.json`: fork, OpenVM version, ZK version and the sha256 + size of every file.
 //!
-//! Loading a batch or bundle program ([`load_batch_program`], [`load_bundle_program`]) generates
-//! its deferral keys for the child key (about two minutes each on 2 cores); loading only a
-//! verifying key ([`load_vk`]) is instant.
+//! Loading a batch or bundle program ([`load_batch_program`], [`load_bundle_program`]) reads its
+//! saved deferral keys, checked against its VM configuration (assets without them: the keys are
+//! generated for the child key, about two minutes each on 2 cores); loading only a verifying
+//! key ([`load_vk`]) is instant.
 //!
 //! The ZK version is `openvm-<version>-<first 16 hex digits of sha256 over the file list>`, so
 //! any change to a program or key changes it.
@@ -64,6 +67,8 @@ struct CircuitFiles {
     exe: String,
     vm_config: String,
     vk: String,
+    /// A parent program's saved deferral proving keys.
+    deferral_keys: String,
 }
 
 impl CircuitFiles {
@@ -73,6 +78,7 @@ impl CircuitFiles {
             exe: format!("{dir}/app.vmexe"),
             vm_config: format!("{dir}/openvm.toml"),
             vk: format!("{dir}/vk.bin"),
+            deferral_keys: format!("{dir}/deferral_keys.bin"),
         })
     }
 }
@@ -293,6 +299,9 @@ fn insert_circuit(
     files.insert(names.exe, app.exe_bytes());
     files.insert(names.vm_config, app.vm_config_toml()?.into_bytes());
     files.insert(names.vk, app.stark_verifying_key()?.to_bytes());
+    if let Some(children) = app.children() {
+        files.insert(names.deferral_keys, children.proving_keys()?);
+    }
     Ok(())
 }
 
@@ -393,6 +402,12 @@ impl ForkAssets {
         child_def_hook_commit: Option<CommitBytes>,
     ) -> Result<AppProgram, AssetError> {
         let app = self.app(circuit, guest, params)?;
+        let keys = self.files(circuit)?.deferral_keys;
+        if self.manifest.files.contains_key(&keys) {
+            let saved = self.manifest.read_checked(&self.dir, &keys)?;
+            return Ok(app.with_saved_children(child_vk, &saved)?);
+        }
+        // Assets written before the keys were saved: generate them (minutes).
         let children = ChildVerifier::new(child_vk, child_def_hook_commit, params)?;
         Ok(app.with_children(Arc::new(children))?)
     }
@@ -411,7 +426,8 @@ pub fn load_chunk_program(
 }
 
 /// The batch program of a fork's asset folder, ready to prove: its files checked against the
-/// manifest, its deferral keys generated for the fork's chunk key (about two minutes).
+/// manifest, its deferral keys for the fork's chunk key loaded (or, when the assets lack them,
+/// generated: about two minutes).
 pub fn load_batch_program(
     assets: &Path,
     fork: ForkName,
@@ -430,8 +446,9 @@ pub fn load_batch_program(
 }
 
 /// The bundle program of a fork's asset folder, ready to prove: its files checked against the
-/// manifest, its deferral keys generated for the fork's batch key and the batch proofs'
-/// deferral hook commit (`batch/def_hook_commit.bin`; about two minutes).
+/// manifest, its deferral keys for the fork's batch key and the batch proofs' deferral hook
+/// commit (`batch/def_hook_commit.bin`) loaded (or, when the assets lack them, generated: about
+/// two minutes).
 pub fn load_bundle_program(
     assets: &Path,
     fork: ForkName,

@@ -178,8 +178,8 @@ pub struct BatchFixture {
 }
 
 /// A real proof of the one-chunk batch over `chunk` (the suite's chunk proof of `witness`):
-/// builds the batch program for the chunk's key (deferral keys, guest build: minutes), assembles
-/// batch 1 (parent hash 0x11..11, compressed blob) and proves it, or reuses the proof cached on
+/// builds the batch program for the chunk's key (deferral keys, guest build: minutes) and loads
+/// it again from its saved deferral keys as a prover does from assets, assembles batch 1 (parent hash 0x11..11, compressed blob) and proves it, or reuses the proof cached on
 /// disk for this exact batch program and input after verifying it again.
 pub fn proven_batch(chunk: &ProvenChunk, witness: &ChunkWitness) -> Result<BatchFixture, Error> {
     let _one_at_a_time = PROVING
@@ -190,11 +190,27 @@ pub fn proven_batch(chunk: &ProvenChunk, witness: &ChunkWitness) -> Result<Batch
     let chunk_vk = crate::assets::load_chunk_vk(&chunk.assets, chunk.fork)
         .map_err(|e| Error::Task(format!("loading the test assets' key: {e}")))?;
     let started = std::time::Instant::now();
-    let program = crate::BatchProgram::build(&toolchain, params, &chunk_vk)?;
+    let built = crate::BatchProgram::build(&toolchain, params, &chunk_vk)?;
     eprintln!(
         "testing: batch program (deferral keys, guest build) in {:.0} s",
         started.elapsed().as_secs_f64()
     );
+    // Provers load the batch program from assets, its deferral keys from their saved form:
+    // prove with a program made that way.
+    let app = built.app();
+    let keys = app
+        .children()
+        .expect("a batch program verifies child proofs")
+        .proving_keys()?;
+    let program = crate::BatchProgram::from_app(
+        rollproof_zkvm::AppProgram::from_assets(
+            crate::batch::BATCH_GUEST,
+            &app.vm_config_toml()?,
+            &app.exe_bytes(),
+            params,
+        )?
+        .with_saved_children(&chunk_vk, &keys)?,
+    )?;
     let tx_data = witness.input.tx_data();
     let (input, _opening) = crate::BatchInput::assemble(
         chunk.fork,

@@ -2,7 +2,7 @@
 //! `rollproof_libzkp::testing`): it verifies the chunk proof through deferral and reveals the
 //! batch public-input hash the host computes; a wrong chunk info, blob, header, KZG proof,
 //! child proof or child program makes it fail, and the host refuses bad inputs before any guest
-//! runs.
+//! runs. The batch program's deferral keys round-trip through their saved form.
 
 use std::{sync::Arc, time::Instant};
 
@@ -13,7 +13,7 @@ use rollproof_libzkp::{
     BatchInput, BatchProgram, Error,
 };
 use rollproof_primitives::{BlobPayload, Domain, PiVersion, PublicInputs};
-use rollproof_zkvm::{GuestToolchain, ProvingParams, ZkvmError};
+use rollproof_zkvm::{AppProgram, ChildVerifier, GuestToolchain, ProvingParams, ZkvmError};
 
 fn execution_fails(result: Result<B256, Error>, what: &str) {
     match result {
@@ -180,11 +180,68 @@ fn the_batch_guest_verifies_its_chunk_proof_and_rejects_what_does_not_check() {
     let verifier = Arc::clone(program.app().children().unwrap());
     let mut commits = verifier.child_commits();
     commits.exe[0] ^= 1;
-    let other = build_parent(BATCH_GUEST, &toolchain, params, verifier, commits).unwrap();
+    let other = build_parent(
+        BATCH_GUEST,
+        &toolchain,
+        params,
+        Arc::clone(&verifier),
+        commits,
+    )
+    .unwrap();
     let other = BatchProgram::from_app(other).unwrap();
     let (witness, _, children) = other.witness(&input).unwrap();
     execution_fails(
         other.execute_witness(&witness, &children),
         "another child program",
+    );
+
+    // The deferral keys, saved as the assets save them, load back as the same child verifier
+    // (same deferral configuration and hook commit) in a fraction of the keygen time, and a
+    // batch program made with them runs the chunk proof to the same public-input hash.
+    let started = Instant::now();
+    let keys = verifier.proving_keys().unwrap();
+    eprintln!(
+        "deferral keys: {} MiB, encoded in {:.1} s",
+        keys.len() >> 20,
+        started.elapsed().as_secs_f64()
+    );
+    let expected = verifier.deferral_config();
+    let started = Instant::now();
+    let loaded = ChildVerifier::from_proving_keys(&chunk_vk, &keys, &expected).unwrap();
+    eprintln!(
+        "deferral keys loaded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(loaded.deferral_config().circuits, expected.circuits);
+    assert_eq!(loaded.def_hook_commit(), verifier.def_hook_commit());
+    let app = program.app();
+    let reloaded = AppProgram::from_assets(
+        BATCH_GUEST,
+        &app.vm_config_toml().unwrap(),
+        &app.exe_bytes(),
+        params,
+    )
+    .unwrap()
+    .with_saved_children(&chunk_vk, &keys)
+    .unwrap();
+    let reloaded = BatchProgram::from_app(reloaded).unwrap();
+    assert_eq!(
+        reloaded.execute(&input).unwrap().pi_hash,
+        info.pi_hash(version)
+    );
+    // Damaged keys, and keys that do not give the expected configuration, are refused.
+    let cut = ChildVerifier::from_proving_keys(&chunk_vk, &keys[..keys.len() / 2], &expected);
+    assert!(
+        matches!(&cut, Err(ZkvmError::InvalidAsset { reason, .. }) if reason.contains("undecodable")),
+        "{:?}",
+        cut.err()
+    );
+    let mut another = expected.clone();
+    another.circuits.clear();
+    let mismatch = ChildVerifier::from_proving_keys(&chunk_vk, &keys, &another);
+    assert!(
+        matches!(&mismatch, Err(ZkvmError::InvalidAsset { reason, .. }) if reason.contains("another child program")),
+        "{:?}",
+        mismatch.err()
     );
 }

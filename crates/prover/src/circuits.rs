@@ -112,7 +112,7 @@ impl Circuits {
                 load_chunk_program(root, *fork, params).map_err(|e| failed("chunk program", &e))?;
             let mut loaded = vec![TaskType::Chunk];
             let batch = if types.contains(&TaskType::Batch) {
-                tracing::info!(%fork, "loading the batch circuit (deferral keys, ~2 min)");
+                tracing::info!(%fork, "loading the batch circuit and its deferral keys");
                 loaded.push(TaskType::Batch);
                 Some(
                     load_batch_program(root, *fork, params)
@@ -122,7 +122,7 @@ impl Circuits {
                 None
             };
             let bundle = if types.contains(&TaskType::Bundle) {
-                tracing::info!(%fork, "loading the bundle circuit (deferral keys, ~2 min)");
+                tracing::info!(%fork, "loading the bundle circuit and its deferral keys");
                 loaded.push(TaskType::Bundle);
                 Some(
                     load_bundle_program(root, *fork, params)

@@ -88,6 +88,27 @@ impl AppProgram {
         Ok(self)
     }
 
+    /// [`Self::with_children`] with the child verifier loaded from keys saved by
+    /// [`ChildVerifier::proving_keys`] (seconds, where generating them takes minutes). The keys
+    /// must give exactly this program's deferral configuration.
+    pub fn with_saved_children(
+        self,
+        child: &crate::StarkVerifyingKey,
+        keys: &[u8],
+    ) -> Result<Self, ZkvmError> {
+        let expected = self
+            .app_config
+            .app_vm_config
+            .deferral
+            .clone()
+            .ok_or_else(|| ZkvmError::InvalidAsset {
+                name: self.name.clone(),
+                reason: "the VM configuration verifies no child proofs".to_string(),
+            })?;
+        let children = ChildVerifier::from_proving_keys(child, keys, &expected)?;
+        self.with_children(Arc::new(children))
+    }
+
     /// The deferral hook commit of this program's aggregated proofs: `Some` for a parent
     /// program (its proofs carry deferrals; a grandparent verifying them needs it), `None` for a
     /// plain one.

@@ -12,19 +12,22 @@
 //!
 //! [`ChildVerifier`] holds the verify-stark prover for one child verifying key (its keygen costs
 //! about two minutes on 2 cores), the parent VM's deferral configuration derived from it, and
-//! turns child proofs into guest inputs ([`ChildInputs`]).
+//! turns child proofs into guest inputs ([`ChildInputs`]). Its proving keys can be saved
+//! ([`ChildVerifier::proving_keys`]) and loaded back ([`ChildVerifier::from_proving_keys`]) in
+//! seconds instead of generated again.
 
 use std::{
     panic::{catch_unwind, AssertUnwindSafe},
     sync::Arc,
 };
 
-use openvm_continuations::CommitBytes;
+use openvm_continuations::{prover::DeferralCircuitProver, CommitBytes};
 use openvm_recursion_circuit::{batch_constraint::commit_child_vk, utils::poseidon2_hash_slice};
 use openvm_sdk::{
     config::AggregationConfig,
+    keygen::{AggProvingKey, DeferralProvingKey},
     openvm_circuit::arch::deferral::DeferralState,
-    prover::{DeferralAggProver, MultiDeferralCircuitProver},
+    prover::{DeferralAggProver, MultiDeferralCircuitProver, SingleDeferralCircuitProver},
     DeferralInput, StdIn, F,
 };
 use openvm_sdk_config::deferral::{DeferralConfig, SupportedDeferral};
@@ -159,6 +162,15 @@ impl ChildVerifier {
             ))
         })?;
         let (circuits, deferral_agg) = setup;
+        Self::assemble(child, Arc::clone(&circuits), deferral_agg)
+    }
+
+    /// A verifier from its parts; reads the verify-stark circuit's cached commit.
+    fn assemble(
+        child: &StarkVerifyingKey,
+        circuits: Arc<MultiDeferralCircuitProver>,
+        deferral_agg: DeferralAggProver,
+    ) -> Result<Self, ZkvmError> {
         let cached_commit = circuits
             .single_circuit_provers
             .get(CHILD_DEFERRAL_INDEX)
@@ -179,6 +191,66 @@ impl ChildVerifier {
             deferral_agg: Arc::new(deferral_agg),
             cached_commit,
         })
+    }
+
+    /// The deferral proving keys (the verify-stark circuit's, its aggregation layers', the
+    /// hook's and the deferral aggregation tree's), encoded to be saved with the parent
+    /// program's assets and loaded by [`Self::from_proving_keys`].
+    pub fn proving_keys(&self) -> Result<Vec<u8>, ZkvmError> {
+        let keys = (self.circuits.get_pk(), self.deferral_agg.get_pk());
+        bitcode::serialize(&keys)
+            .map_err(|e| ZkvmError::Proving(format!("encoding the deferral keys: {e}")))
+    }
+
+    /// Rebuilds the verifier for `child` from keys saved by [`Self::proving_keys`], without
+    /// key generation. The keys are only trusted as far as they are checked: the parent VM's
+    /// deferral configuration they give must equal `expected` (the parent program's
+    /// `openvm.toml`, which binds the child key), else this is an error.
+    pub fn from_proving_keys(
+        child: &StarkVerifyingKey,
+        keys: &[u8],
+        expected: &DeferralConfig,
+    ) -> Result<Self, ZkvmError> {
+        let invalid = |reason: String| ZkvmError::InvalidAsset {
+            name: "deferral proving keys".to_string(),
+            reason,
+        };
+        let (circuits_pk, agg_pk): (DeferralProvingKey, AggProvingKey) =
+            bitcode::deserialize(keys).map_err(|e| invalid(format!("undecodable: {e}")))?;
+        let [circuit_pk] = <[_; 1]>::try_from(circuits_pk.circuits).map_err(|circuits| {
+            invalid(format!(
+                "{} deferral circuits, a child verifier has one",
+                circuits.len()
+            ))
+        })?;
+        let rebuilt = catch_unwind(AssertUnwindSafe(|| {
+            let verify =
+                DeferredVerifyCpuCircuitProver::from_pk(circuit_pk.def_circuit_pk.as_ref().clone());
+            let single = SingleDeferralCircuitProver::from_pks(
+                verify,
+                circuit_pk.agg_prefix_pk.leaf,
+                circuit_pk.agg_prefix_pk.internal_for_leaf,
+            );
+            let circuits = Arc::new(MultiDeferralCircuitProver::from_single_circuit_prover(
+                single,
+                circuits_pk.def_internal_recursive_pk,
+                circuits_pk.def_hook_pk,
+            ));
+            let deferral_agg = DeferralAggProver::from_pk(agg_pk, Arc::clone(&circuits));
+            (circuits, deferral_agg)
+        }))
+        .map_err(|panic| invalid(format!("not loadable: {}", panic_message(&panic))))?;
+        let (circuits, deferral_agg) = rebuilt;
+        let verifier = Self::assemble(child, circuits, deferral_agg)?;
+        let found = verifier.deferral_config();
+        if found.circuits != expected.circuits {
+            return Err(invalid(format!(
+                "they are for another child program or configuration: they give the \
+                 deferral circuits {:?}, the parent's VM configuration has {:?}",
+                found.circuits, expected.circuits
+            )));
+        }
+        Ok(verifier)
     }
 
     /// The child verifying key.
