@@ -21,6 +21,7 @@ use rollproof_primitives::{
 
 use crate::{
     auth::{self, LoginClaims, LoginMessage, Tokens},
+    claim_queue::ClaimQueue,
     config::{Config, ConfigError},
     error::{ok, ApiError, BAD_PARAMETER, GET_TASK_FAILURE, JWT_ERROR, NO_TASK, PROOF_FAILURE},
     metrics::Metrics,
@@ -61,7 +62,9 @@ pub struct AppState {
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// Tasks built for earlier assignments (`prover_manager.task_cache_mb`).
-    pub task_cache: TaskCache,
+    pub task_cache: Arc<TaskCache>,
+    /// get_task's claims, batched.
+    pub claims: ClaimQueue,
 }
 
 impl AppState {
@@ -85,8 +88,10 @@ impl AppState {
             config.auth.challenge_expire_duration_sec,
             config.auth.login_expire_duration_sec,
         );
-        let task_cache = TaskCache::new(config.prover_manager.task_cache_bytes());
+        let task_cache = Arc::new(TaskCache::new(config.prover_manager.task_cache_bytes()));
+        let claims = ClaimQueue::new(db.clone(), Arc::clone(&task_cache));
         Ok(Arc::new(Self {
+            claims,
             db,
             config,
             tokens,
@@ -362,9 +367,10 @@ async fn get_task(
                 forks,
             }),
         };
-        if let Some(a) = tasks::claim(&s.db, &request).await? {
+        if let Some(a) = s.claims.claim(request).await? {
             let uuid = a.prover_task.uuid;
-            let built = deliverable(&s, uuid, task_type, a.task_id, true).await?;
+            let record = a.prover_task.metadata.is_none();
+            let built = deliverable(&s, uuid, task_type, a.task_id, record).await?;
             s.metrics.assignments.inc();
             s.metrics.get_task_latency.observe(started.elapsed());
             return Ok(ok(task_data(uuid, a.task_id, task_type, &built)));

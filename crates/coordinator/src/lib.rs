@@ -8,8 +8,8 @@
 //! - [`auth`]: challenge and login JWTs, the login message's RLP and secp256k1 signature check,
 //!   version rules.
 //! - [`api`]: the axum router (`health`, `challenge`, `login`, `get_task`, `submit_proof`,
-//!   `/metrics`) over an [`api::AppState`]; assignment through `rollproof_db::tasks::claim`
-//!   filtered to the prover's forks; batch and bundle tasks for forks whose assets hold those
+//!   `/metrics`) over an [`api::AppState`]; assignment through `rollproof_db::tasks::claim_many`
+//!   filtered to the prover's forks, concurrent claims batched by [`claim_queue`]; batch and bundle tasks for forks whose assets hold those
 //!   circuits.
 //! - [`verifier`]: [`verifier::Verifiers`], the configured forks' verifying keys per circuit
 //!   (libzkp): a prover's fork set at login, each task's `vk`, and proof verification.
@@ -29,6 +29,7 @@
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod claim_queue;
 pub mod config;
 pub mod cron;
 pub mod error;

@@ -1,7 +1,8 @@
 //! The proving-task life cycle over the three task tables (chunk, batch, bundle), each operation
 //! one transaction:
 //!
-//! - [`claim`]: pick the next task a prover may take, count the attempt, record the assignment;
+//! - [`claim`]: pick the next task a prover may take, count the attempt, record the assignment
+//!   ([`claim_many`]: the same for several provers at once);
 //! - [`record_verified_proof`]: prover task valid + object verified with its proof + parent
 //!   readiness;
 //! - [`record_failure`]: prover task invalid with a failure type, attempt released;
@@ -32,6 +33,9 @@ use crate::{
     proving::{lock_row, mark_parents_ready, table, Table, TABLES},
     Backend,
 };
+
+mod many;
+pub use many::claim_many;
 
 /// What a prover asks for, and the limits that apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,7 +222,7 @@ impl FromDbRow for ClaimedRow {
 pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Option<Assignment>> {
     let t = table(req.task_type)?;
     let at = now();
-    let (conditions, args) = claim_conditions(req, t, at)?;
+    let (conditions, args) = claim_conditions(req, t, at, true)?;
     let claimed = match ex.backend() {
         Backend::Postgres => {
             let mut h = ex.acquire().await?;
@@ -242,11 +246,14 @@ pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Opti
 }
 
 /// The WHERE clause of a claim's candidate search (with `<status>` where the pass's status
-/// literal goes) and its arguments; `$1` is `at`.
+/// literal goes) and its arguments; `$1` is `at`. With `per_prover` unset the prover's own
+/// exclusions (its request's list, its recent failures, what it holds) are left out: a
+/// batched claim applies them itself.
 fn claim_conditions(
     req: &ClaimRequest,
     t: &Table,
     at: NaiveDateTime,
+    per_prover: bool,
 ) -> Result<(String, Vec<crate::conn::Arg>)> {
     // The status is a literal (`<status>`, filled in per pass), so that the planner uses the
     // partial indexes of assigned and unassigned tasks even in a generic prepared plan
@@ -279,6 +286,9 @@ fn claim_conditions(
     if let Some(id) = req.only_task_id {
         conditions.push_str(&format!(" AND hash = ${}", args.len() + 1));
         args.push(id.into_arg());
+    }
+    if !per_prover {
+        return Ok((conditions, args));
     }
     if !req.exclude_task_ids.is_empty() {
         conditions.push_str(&format!(

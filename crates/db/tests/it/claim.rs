@@ -215,6 +215,90 @@ backend_tests! {
         assert_eq!(stats::active_provers(db.db()).await.unwrap(), provers_with_tasks.len() as u64);
     }
 
+    async fn batched_claims_follow_the_single_claim_rules(db: &TestDb) {
+        insert_chunks(db, 5).await;
+        // Prover 1 failed chunk 0; prover 2 holds it now (two provers per session).
+        let failed = claim(db, &request(TaskType::Chunk, 1, 2, 5)).await;
+        tasks::record_failure(db.db(), failed.prover_task.uuid, ProverTaskFailureType::SubmitStatusNotOk, 5).await.unwrap();
+        assert_eq!(claim(db, &request(TaskType::Chunk, 2, 2, 5)).await.index, 0);
+
+        let mut reqs: Vec<_> = (1..=6).map(|p| request(TaskType::Chunk, p, 2, 5)).collect();
+        reqs[2].exclude_task_ids = vec![h(10, 1)];
+        for r in &mut reqs {
+            r.exclude_recent_failures = 2;
+        }
+        let meta = |hash| (hash == h(10, 3)).then(|| b"built".to_vec());
+        let got = tasks::claim_many(db.db(), &reqs, meta).await.unwrap();
+        let indexes: Vec<Option<u64>> = got.iter().map(|a| a.as_ref().map(|a| a.index)).collect();
+        // Chunk 0 (assigned, with room) comes first, but not to prover 1 (its failure) nor
+        // prover 2 (holds it): prover 3 takes it; the others get the unassigned ones in order.
+        assert_eq!(indexes, [Some(1), Some(2), Some(0), Some(3), Some(4), None]);
+        for (req, a) in reqs.iter().zip(&got).take(5) {
+            let a = a.as_ref().unwrap();
+            assert_eq!(a.prover_task.prover_public_key, req.prover.public_key);
+            let stored = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+            assert_eq!(&stored, &a.prover_task);
+            let expected_meta = (a.index == 3).then(|| b"built".to_vec());
+            assert_eq!(stored.metadata, expected_meta, "chunk {}", a.index);
+        }
+        let counters = |i| async move {
+            let c = chunk::get_by_index(db.db(), i).await.unwrap().unwrap().proving;
+            (c.proving_status, c.total_attempts, c.active_attempts)
+        };
+        assert_eq!(counters(0).await, (ProvingStatus::Assigned, 3, 2));
+        for i in 1..5 {
+            assert_eq!(counters(i).await, (ProvingStatus::Assigned, 1, 1));
+        }
+
+        // Requests for different pools are refused, and claim nothing.
+        chunk::insert(db.db(), &common::chunk(5)).await.unwrap();
+        let mixed = [request(TaskType::Chunk, 7, 1, 5), request(TaskType::Chunk, 8, 1, 4)];
+        assert!(tasks::claim_many(db.db(), &mixed, |_| None).await.is_err());
+        assert_eq!(counters(5).await, (ProvingStatus::Unassigned, 0, 0));
+        assert!(tasks::claim_many(db.db(), &[], |_| None).await.unwrap().is_empty());
+    }
+
+    async fn concurrent_batches_never_share_a_slot(db: &TestDb) {
+        const TASKS: u64 = 60;
+        for per_session in [1u8, 2] {
+            for i in 0..TASKS {
+                tasks::soft_delete(db.db(), TaskType::Chunk, common::h(10, i)).await.unwrap();
+            }
+            insert_chunks(db, TASKS).await;
+            let mut handles = Vec::new();
+            for c in 0..4usize {
+                let db = db.db().clone();
+                handles.push(tokio::spawn(async move {
+                    // Each claimer batches five provers of its own until nothing is left.
+                    let reqs: Vec<_> = (0..5)
+                        .map(|p| request(TaskType::Chunk, 1000 * usize::from(per_session) + 10 * c + p, per_session, 5))
+                        .collect();
+                    let mut got = Vec::new();
+                    loop {
+                        let batch = tasks::claim_many(&db, &reqs, |_| None).await.unwrap();
+                        if batch.iter().all(Option::is_none) {
+                            return got;
+                        }
+                        got.extend(batch.into_iter().flatten().map(|a| (a.task_id, a.prover_task.prover_public_key)));
+                    }
+                }));
+            }
+            let mut per_task: BTreeMap<_, BTreeSet<String>> = BTreeMap::new();
+            for handle in handles {
+                for (task, prover) in handle.await.unwrap() {
+                    assert!(per_task.entry(task).or_default().insert(prover), "a prover got one task twice");
+                }
+            }
+            assert_eq!(per_task.len() as u64, TASKS);
+            assert!(per_task.values().all(|p| p.len() == usize::from(per_session)), "per_session {per_session}");
+            for i in 0..TASKS {
+                let c = chunk::get_by_index(db.db(), i).await.unwrap().unwrap();
+                assert_eq!(c.proving.total_attempts, u16::from(per_session));
+                assert_eq!(c.proving.active_attempts, u16::from(per_session));
+            }
+        }
+    }
+
     async fn claims_follow_the_fork_schedule(db: &TestDb) {
         // Chunk i starts at block 10i+1, time 1_700_000_000 + 10i+1.
         insert_chunks(db, 4).await;

@@ -1,0 +1,281 @@
+//! [`claim_many`]: the claims of several provers in one transaction (the coordinator batches
+//! the get_task calls that arrive together, so that the database commits once per batch
+//! instead of once per prover).
+
+use std::collections::HashSet;
+
+use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, ProvingStatus, B256};
+
+use super::{claim_conditions, Assignment, ClaimRequest, Claimed, MAX_HELD};
+use crate::{
+    conn::{args, Arg, Conn, DbRow, FromDbRow},
+    db::{now, Executor},
+    error::{Error, Result},
+    prover_task::{
+        insert_values, newest_task_ids_subquery, placeholders, ProverTask,
+        COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
+    },
+    proving::{table, Table},
+};
+
+impl ClaimRequest {
+    /// Whether `other` asks for the same tasks under the same limits, whoever the prover is
+    /// and whatever it excludes: such requests can be claimed together by [`claim_many`].
+    pub fn same_pool(&self, other: &ClaimRequest) -> bool {
+        self.task_type == other.task_type
+            && self.provers_per_session == other.provers_per_session
+            && self.session_attempts == other.session_attempts
+            && self.max_end_block_number == other.max_end_block_number
+            && self.only_task_id == other.only_task_id
+            && self.exclude_recent_failures == other.exclude_recent_failures
+            && self.forks == other.forks
+    }
+}
+
+/// Claims a task for each of `reqs` in ONE transaction, under the rules of [`super::claim`]:
+/// the lowest-index tasks with room among those already assigned first, then the lowest-index
+/// unassigned ones; each prover skips its own exclusions (its request's list, its recent
+/// failures, the tasks it holds). One batch gives a task to at most one of its provers, so
+/// with `provers_per_session` above 1 a task's further provers come from later claims.
+/// `metadata` gives the task metadata of a task that is already built (the coordinator's
+/// cache): it is stored with the assignment, saving the later write.
+///
+/// Result `i` is request `i`'s assignment, `None` when nothing was left for it. Every request
+/// must be [`ClaimRequest::same_pool`] as the first (else [`Error::InvalidValue`], nothing
+/// claimed). On PostgreSQL the candidate rows are taken with `FOR UPDATE SKIP LOCKED`, so
+/// batches of several coordinator replicas never wait for each other nor share a slot.
+pub async fn claim_many<'c>(
+    ex: impl Executor<'c>,
+    reqs: &[ClaimRequest],
+    metadata: impl Fn(B256) -> Option<Vec<u8>>,
+) -> Result<Vec<Option<Assignment>>> {
+    let Some(first) = reqs.first() else {
+        return Ok(Vec::new());
+    };
+    if !reqs.iter().all(|r| first.same_pool(r)) {
+        return Err(Error::InvalidValue {
+            column: "ClaimRequest",
+            reason: "a batched claim mixes requests for different tasks or limits".into(),
+        });
+    }
+    let t = table(first.task_type)?;
+    let mut tx = ex.begin().await?;
+    let mut conn = tx.conn();
+    let excluded = exclusions(&mut conn, reqs).await?;
+    let room: usize = excluded.iter().map(HashSet::len).sum();
+    let candidates = candidates(&mut conn, first, t, reqs.len() + room).await?;
+    let picks = pick(&candidates, &excluded);
+    let picked: Vec<B256> = picks.iter().flatten().map(|&c| candidates[c]).collect();
+    if picked.is_empty() {
+        drop(conn);
+        tx.commit().await?;
+        return Ok(vec![None; reqs.len()]);
+    }
+    let at = now();
+    let claimed: Vec<Claimed> = conn
+        .fetch_all(&update_sql(t, picked.len()), {
+            let mut a = args![at];
+            a.extend(picked.iter().map(|h| crate::conn::IntoArg::into_arg(*h)));
+            a
+        })
+        .await?;
+    let assigned: Vec<(usize, B256)> = picks
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| c.map(|c| (i, candidates[c])))
+        .collect();
+    let (sql, insert_args) = insert_sql(reqs, &assigned, at, &metadata);
+    let rows: Vec<ProverTask> = conn.fetch_all(&sql, insert_args).await?;
+    drop(conn);
+    tx.commit().await?;
+    let mut out = vec![None; reqs.len()];
+    for (i, hash) in assigned {
+        let c = claimed.iter().find(|c| c.hash == hash);
+        let pt = rows
+            .iter()
+            .find(|pt| pt.task_id == hash && pt.prover_public_key == reqs[i].prover.public_key);
+        let (Some(c), Some(pt)) = (c, pt) else {
+            return Err(Error::InvalidState {
+                what: t.name,
+                key: hash.to_string(),
+                reason: "a batched claim lost track of a claimed row".into(),
+            });
+        };
+        out[i] = Some(Assignment {
+            task_type: first.task_type,
+            task_id: c.hash,
+            index: c.index,
+            total_attempts: c.total_attempts,
+            active_attempts: c.active_attempts,
+            prover_task: pt.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Per request, the tasks its prover must not get: its request's list, its last
+/// `exclude_recent_failures` failed attempts and the tasks it holds; one statement for all.
+async fn exclusions(conn: &mut Conn<'_>, reqs: &[ClaimRequest]) -> Result<Vec<HashSet<B256>>> {
+    let mut parts = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    for (i, req) in reqs.iter().enumerate() {
+        let mut add = |status, limit| {
+            let (sql, a) = newest_task_ids_subquery(
+                args.len() + 1,
+                &req.prover.public_key,
+                req.task_type,
+                status,
+                limit,
+            );
+            parts.push(format!(
+                "SELECT {i} AS slot, task_id FROM ({sql}) AS x{}",
+                parts.len()
+            ));
+            args.extend(a);
+        };
+        if req.exclude_recent_failures > 0 {
+            add(ProverTaskStatus::ProofInvalid, req.exclude_recent_failures);
+        }
+        add(ProverTaskStatus::Assigned, MAX_HELD);
+    }
+    let rows: Vec<SlotTask> = conn.fetch_all(&parts.join(" UNION ALL "), args).await?;
+    let mut out: Vec<HashSet<B256>> = reqs
+        .iter()
+        .map(|r| r.exclude_task_ids.iter().copied().collect())
+        .collect();
+    for SlotTask(slot, task_id) in rows {
+        if let Some(set) = out.get_mut(slot) {
+            set.insert(task_id);
+        }
+    }
+    Ok(out)
+}
+
+/// A request's slot and one task id it excludes.
+struct SlotTask(usize, B256);
+
+impl FromDbRow for SlotTask {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        Ok(Self(row.int("slot")? as usize, row.hash("task_id")?))
+    }
+}
+
+/// Up to `limit` claimable tasks by the shared rules (exclusions aside), locked: those
+/// assigned with room first, then unassigned ones, each pass in index order.
+async fn candidates(
+    conn: &mut Conn<'_>,
+    req: &ClaimRequest,
+    t: &Table,
+    limit: usize,
+) -> Result<Vec<B256>> {
+    let (conditions, args) = claim_conditions(req, t, now(), false)?;
+    let lock = conn.skip_locked();
+    let mut found = Vec::new();
+    for status in [ProvingStatus::Assigned, ProvingStatus::Unassigned] {
+        if found.len() >= limit {
+            break;
+        }
+        let sql = format!(
+            "SELECT hash FROM {name} WHERE {conditions} ORDER BY \"index\" LIMIT {n}{lock}",
+            name = t.name,
+            conditions = conditions.replace("<status>", &status.as_i16().to_string()),
+            n = limit - found.len(),
+        );
+        let rows: Vec<Hash> = conn.fetch_all(&sql, args.clone()).await?;
+        found.extend(rows.into_iter().map(|h| h.0));
+    }
+    Ok(found)
+}
+
+/// A task hash.
+struct Hash(B256);
+
+impl FromDbRow for Hash {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        row.hash("hash").map(Hash)
+    }
+}
+
+/// Gives each request, in order, the first candidate that no earlier request took and that it
+/// does not exclude (an index into `candidates`).
+fn pick(candidates: &[B256], excluded: &[HashSet<B256>]) -> Vec<Option<usize>> {
+    let mut taken = vec![false; candidates.len()];
+    excluded
+        .iter()
+        .map(|skip| {
+            let c = (0..candidates.len()).find(|&c| !taken[c] && !skip.contains(&candidates[c]));
+            if let Some(c) = c {
+                taken[c] = true;
+            }
+            c
+        })
+        .collect()
+}
+
+/// The UPDATE counting one attempt on each of `n` rows (hashes `$2..`, `$1` now).
+fn update_sql(t: &Table, n: usize) -> String {
+    format!(
+        "UPDATE {name} SET proving_status = {assigned}, total_attempts = total_attempts + 1, \
+         active_attempts = active_attempts + 1, prover_assigned_at = $1, updated_at = $1 \
+         WHERE deleted_at IS NULL AND hash IN ({list}) \
+         RETURNING hash, \"index\", total_attempts, active_attempts",
+        name = t.name,
+        assigned = ProvingStatus::Assigned.as_i16(),
+        list = placeholders(2, n),
+    )
+}
+
+/// The INSERT of the assignments' prover tasks (request `i` gets task `hash`), with the
+/// metadata of the tasks that `metadata` knows.
+fn insert_sql(
+    reqs: &[ClaimRequest],
+    assigned: &[(usize, B256)],
+    at: chrono::NaiveDateTime,
+    metadata: &impl Fn(B256) -> Option<Vec<u8>>,
+) -> (String, Vec<Arg>) {
+    let mut rows = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    for &(i, hash) in assigned {
+        let req = &reqs[i];
+        let (values, a) = insert_values(args.len() + 1, &req.prover, req.task_type, at);
+        args.extend(a);
+        let rest = placeholders(args.len() + 1, 4);
+        args.extend(args![
+            ProverTaskStatus::Assigned,
+            ProverTaskFailureType::Undefined,
+            hash,
+            metadata(hash)
+        ]);
+        rows.push(format!("({values}, {rest})"));
+    }
+    let sql = format!(
+        "INSERT INTO prover_task ({INSERT_COLUMNS}, metadata) VALUES {} \
+         RETURNING {PROVER_TASK_COLUMNS}",
+        rows.join(", ")
+    );
+    (sql, args)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(n: u8) -> B256 {
+        B256::repeat_byte(n)
+    }
+
+    #[test]
+    fn each_request_gets_the_first_free_candidate_it_does_not_exclude() {
+        let candidates = [h(1), h(2), h(3)];
+        let excluded = vec![
+            HashSet::from([h(1)]),
+            HashSet::new(),
+            HashSet::from([h(3)]),
+            HashSet::new(),
+        ];
+        assert_eq!(
+            pick(&candidates, &excluded),
+            vec![Some(1), Some(0), None, Some(2)]
+        );
+    }
+}
