@@ -67,7 +67,6 @@ pub async fn claim_many<'c>(
     let picks = pick(&candidates, &excluded);
     let picked: Vec<B256> = picks.iter().flatten().map(|&c| candidates[c]).collect();
     if picked.is_empty() {
-        drop(conn);
         tx.commit().await?;
         return Ok(vec![None; reqs.len()]);
     }
@@ -86,7 +85,6 @@ pub async fn claim_many<'c>(
         .collect();
     let (sql, insert_args) = insert_sql(reqs, &assigned, at, &metadata);
     let rows: Vec<ProverTask> = conn.fetch_all(&sql, insert_args).await?;
-    drop(conn);
     tx.commit().await?;
     let mut out = vec![None; reqs.len()];
     for (i, hash) in assigned {
