@@ -99,7 +99,8 @@ async fn run_claimer(
             batch
         };
         for pool in split_by_pool(batch) {
-            let reqs: Vec<ClaimRequest> = pool.iter().map(|p| p.req.clone()).collect();
+            let (reqs, replies): (Vec<ClaimRequest>, Vec<_>) =
+                pool.into_iter().map(|p| (p.req, p.reply)).unzip();
             let task_type = reqs[0].task_type;
             let metadata = |hash| {
                 cache
@@ -113,14 +114,14 @@ async fn run_claimer(
             };
             match claimed {
                 Ok(assignments) => {
-                    for (p, a) in pool.into_iter().zip(assignments) {
-                        let _ = p.reply.send(Ok(a));
+                    for (reply, a) in replies.into_iter().zip(assignments) {
+                        let _ = reply.send(Ok(a));
                     }
                 }
                 Err(e) => {
                     let e = ApiError::from(e);
-                    for p in pool {
-                        let _ = p.reply.send(Err(e.clone()));
+                    for reply in replies {
+                        let _ = reply.send(Err(e.clone()));
                     }
                 }
             }

@@ -63,6 +63,20 @@ pub struct ClaimRequest {
     pub forks: Option<ForkFilter>,
 }
 
+impl ClaimRequest {
+    /// The prover's own assignments whose tasks it must not get, as (status, how many of the
+    /// newest): its recent failures, and the tasks it holds already (a prover never holds two
+    /// slots of one task).
+    fn excluded_assignments(&self) -> Vec<(ProverTaskStatus, u32)> {
+        let mut out = Vec::with_capacity(2);
+        if self.exclude_recent_failures > 0 {
+            out.push((ProverTaskStatus::ProofInvalid, self.exclude_recent_failures));
+        }
+        out.push((ProverTaskStatus::Assigned, MAX_HELD));
+        out
+    }
+}
+
 /// Which forks' tasks a claim may take. A chunk's fork is the fork of its first block under the
 /// chain's schedule: the latest fork active at (`start_block_number`, `start_block_time`), as
 /// [`ForkSchedule::fork_at`] computes it; a batch's fork is its first chunk's and a bundle's its
@@ -297,9 +311,7 @@ fn claim_conditions(
         ));
         args.extend(req.exclude_task_ids.iter().map(IntoArg::into_arg));
     }
-    // Never a task among the prover's recent failures, nor one it holds already (a prover never
-    // holds two slots of one task).
-    let mut exclude_newest = |status, limit| {
+    for (status, limit) in req.excluded_assignments() {
         let (sql, sub_args) = newest_task_ids_subquery(
             args.len() + 1,
             &req.prover.public_key,
@@ -309,11 +321,7 @@ fn claim_conditions(
         );
         conditions.push_str(&format!(" AND hash NOT IN ({sql})"));
         args.extend(sub_args);
-    };
-    if req.exclude_recent_failures > 0 {
-        exclude_newest(ProverTaskStatus::ProofInvalid, req.exclude_recent_failures);
     }
-    exclude_newest(ProverTaskStatus::Assigned, MAX_HELD);
     Ok((conditions, args))
 }
 

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, ProvingStatus, B256};
 
-use super::{claim_conditions, Assignment, ClaimRequest, Claimed, MAX_HELD};
+use super::{claim_conditions, Assignment, ClaimRequest, Claimed};
 use crate::{
     conn::{args, Arg, Conn, DbRow, FromDbRow},
     db::{now, Executor},
@@ -59,18 +59,18 @@ pub async fn claim_many<'c>(
         });
     }
     let t = table(first.task_type)?;
+    let at = now();
     let mut tx = ex.begin().await?;
     let mut conn = tx.conn();
     let excluded = exclusions(&mut conn, reqs).await?;
     let room: usize = excluded.iter().map(HashSet::len).sum();
-    let candidates = candidates(&mut conn, first, t, reqs.len() + room).await?;
+    let candidates = candidates(&mut conn, first, t, at, reqs.len() + room).await?;
     let picks = pick(&candidates, &excluded);
     let picked: Vec<B256> = picks.iter().flatten().map(|&c| candidates[c]).collect();
     if picked.is_empty() {
         tx.commit().await?;
         return Ok(vec![None; reqs.len()]);
     }
-    let at = now();
     let claimed: Vec<Claimed> = conn
         .fetch_all(&update_sql(t, picked.len()), {
             let mut a = args![at];
@@ -117,7 +117,7 @@ async fn exclusions(conn: &mut Conn<'_>, reqs: &[ClaimRequest]) -> Result<Vec<Ha
     let mut parts = Vec::new();
     let mut args: Vec<Arg> = Vec::new();
     for (i, req) in reqs.iter().enumerate() {
-        let mut add = |status, limit| {
+        for (status, limit) in req.excluded_assignments() {
             let (sql, a) = newest_task_ids_subquery(
                 args.len() + 1,
                 &req.prover.public_key,
@@ -130,11 +130,7 @@ async fn exclusions(conn: &mut Conn<'_>, reqs: &[ClaimRequest]) -> Result<Vec<Ha
                 parts.len()
             ));
             args.extend(a);
-        };
-        if req.exclude_recent_failures > 0 {
-            add(ProverTaskStatus::ProofInvalid, req.exclude_recent_failures);
         }
-        add(ProverTaskStatus::Assigned, MAX_HELD);
     }
     let rows: Vec<SlotTask> = conn.fetch_all(&parts.join(" UNION ALL "), args).await?;
     let mut out: Vec<HashSet<B256>> = reqs
@@ -164,9 +160,10 @@ async fn candidates(
     conn: &mut Conn<'_>,
     req: &ClaimRequest,
     t: &Table,
+    at: chrono::NaiveDateTime,
     limit: usize,
 ) -> Result<Vec<B256>> {
-    let (conditions, args) = claim_conditions(req, t, now(), false)?;
+    let (conditions, args) = claim_conditions(req, t, at, false)?;
     let lock = conn.skip_locked();
     let mut found = Vec::new();
     for status in [ProvingStatus::Assigned, ProvingStatus::Unassigned] {
