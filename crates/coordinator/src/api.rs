@@ -24,6 +24,7 @@ use crate::{
     claim_queue::ClaimQueue,
     config::{Config, ConfigError},
     error::{ok, ApiError, BAD_PARAMETER, GET_TASK_FAILURE, JWT_ERROR, NO_TASK, PROOF_FAILURE},
+    failure_queue::FailureQueue,
     metrics::Metrics,
     task::{build_task, BuiltTask},
     task_cache::TaskCache,
@@ -65,6 +66,8 @@ pub struct AppState {
     pub task_cache: Arc<TaskCache>,
     /// get_task's claims, batched.
     pub claims: ClaimQueue,
+    /// submit_proof's reported failures, batched.
+    pub failures: FailureQueue,
 }
 
 impl AppState {
@@ -90,8 +93,10 @@ impl AppState {
         );
         let task_cache = Arc::new(TaskCache::new(config.prover_manager.task_cache_bytes()));
         let claims = ClaimQueue::new(db.clone(), Arc::clone(&task_cache));
+        let failures = FailureQueue::new(db.clone(), config.prover_manager.session_attempts);
         Ok(Arc::new(Self {
             claims,
+            failures,
             db,
             config,
             tokens,
@@ -484,40 +489,22 @@ async fn submit_proof(
         .map_err(|_| ApiError::new(BAD_PARAMETER, "uuid is not a UUID"))?;
     let status = SubmitProofStatus::try_from(req.status as i64)
         .map_err(|_| ApiError::new(BAD_PARAMETER, format!("unknown status {}", req.status)))?;
+    if status == SubmitProofStatus::Error {
+        return record_reported_failure(&s, &claims, uuid, &req).await;
+    }
     let pt = rollproof_db::prover_task::get_by_uuid(&s.db, uuid)
         .await?
         .filter(|pt| pt.prover_public_key == claims.public_key)
-        .ok_or_else(|| ApiError::new(PROOF_FAILURE, "no such task assigned to this prover"))?;
+        .ok_or_else(unknown_assignment)?;
     if pt.task_id.to_string() != req.task_id.to_lowercase() || pt.task_type as u8 != req.task_type {
-        return Err(ApiError::new(
-            BAD_PARAMETER,
-            "task_id/task_type do not match the assignment",
-        ));
+        return Err(other_task());
     }
     let late = pt.proving_status == ProverTaskStatus::ProofInvalid
         && pt.failure_type == ProverTaskFailureType::Timeout;
     if pt.proving_status != ProverTaskStatus::Assigned && !late {
-        return Err(ApiError::new(
-            PROOF_FAILURE,
-            "proof already submitted for this task",
-        ));
+        return Err(already_submitted());
     }
     let attempts = s.config.prover_manager.session_attempts;
-    if status == SubmitProofStatus::Error {
-        if late {
-            return Err(ApiError::new(PROOF_FAILURE, "task already timed out"));
-        }
-        tasks::record_failure(
-            &s.db,
-            uuid,
-            ProverTaskFailureType::SubmitStatusNotOk,
-            attempts,
-        )
-        .await?;
-        s.metrics.prover_failures.inc();
-        tracing::info!(%uuid, failure_type = req.failure_type, msg = %req.failure_msg, "prover reported failure");
-        return Ok(ok(serde_json::Value::Null));
-    }
     let started = Instant::now();
     let verifiers = Arc::clone(&s.verifiers);
     let (task_type, metadata) = (pt.task_type, pt.metadata.clone());
@@ -557,6 +544,60 @@ async fn submit_proof(
     let outcome = tasks::record_verified_proof(&s.db, uuid, proof.as_bytes(), secs).await?;
     tracing::info!(%uuid, task_id = %pt.task_id, prover = %pt.prover_name, ?outcome, "proof verified");
     Ok(ok(serde_json::Value::Null))
+}
+
+/// submit_proof with status error: the prover gave up on its assignment. Checked (the
+/// assignment is this prover's, of the named task, still assigned) and recorded in one batched
+/// transaction, answering as the proof path does.
+async fn record_reported_failure(
+    s: &AppState,
+    claims: &LoginClaims,
+    uuid: Uuid,
+    req: &SubmitProofRequest,
+) -> Result<Response, ApiError> {
+    // A task id or type that cannot be the assignment's names no task: refused as another
+    // task's, after the ownership check, like a well-formed mismatch.
+    let task_type = TaskType::try_from(req.task_type as i64).unwrap_or(TaskType::Undefined);
+    let task_id = req.task_id.parse::<B256>().unwrap_or_default();
+    let failure = tasks::FailureRequest {
+        uuid,
+        failure: ProverTaskFailureType::SubmitStatusNotOk,
+        prover_public_key: Some(claims.public_key.clone()),
+        task: Some((task_type, task_id)),
+    };
+    match s.failures.record(failure).await? {
+        Ok(_) => {
+            s.metrics.prover_failures.inc();
+            tracing::info!(%uuid, failure_type = req.failure_type, msg = %req.failure_msg, "prover reported failure");
+            Ok(ok(serde_json::Value::Null))
+        }
+        Err(tasks::FailureRefused::UnknownAssignment) => Err(unknown_assignment()),
+        Err(tasks::FailureRefused::OtherTask) => Err(other_task()),
+        Err(tasks::FailureRefused::NotAssigned {
+            status: ProverTaskStatus::ProofInvalid,
+            failure_type: ProverTaskFailureType::Timeout,
+        }) => Err(ApiError::new(PROOF_FAILURE, "task already timed out")),
+        Err(tasks::FailureRefused::NotAssigned { .. }) => Err(already_submitted()),
+        Err(refused @ tasks::FailureRefused::TaskGone { .. }) => Err(ApiError::new(
+            PROOF_FAILURE,
+            format!("cannot record the failure: {refused}"),
+        )),
+    }
+}
+
+fn unknown_assignment() -> ApiError {
+    ApiError::new(PROOF_FAILURE, "no such task assigned to this prover")
+}
+
+fn other_task() -> ApiError {
+    ApiError::new(
+        BAD_PARAMETER,
+        "task_id/task_type do not match the assignment",
+    )
+}
+
+fn already_submitted() -> ApiError {
+    ApiError::new(PROOF_FAILURE, "proof already submitted for this task")
 }
 
 async fn metrics(State(s): Shared) -> Result<String, ApiError> {

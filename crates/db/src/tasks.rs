@@ -5,7 +5,8 @@
 //!   ([`claim_many`]: the same for several provers at once);
 //! - [`record_verified_proof`]: prover task valid + object verified with its proof + parent
 //!   readiness;
-//! - [`record_failure`]: prover task invalid with a failure type, attempt released;
+//! - [`record_failure`] ([`record_failures`]: several at once): prover task invalid with a failure
+//!   type, attempt released;
 //! - [`expire_assigned`], [`fail_exhausted`], [`refresh_readiness`]: the cron's timeouts,
 //!   exhausted tasks and readiness re-check;
 //! - [`requeue`], [`set_proving_status`], [`soft_delete`], [`list`]: administration.
@@ -34,7 +35,9 @@ use crate::{
     Backend,
 };
 
+mod failures;
 mod many;
+pub use failures::{record_failures, FailureRefused, FailureRequest, FailureResult};
 pub use many::claim_many;
 
 /// What a prover asks for, and the limits that apply.
@@ -538,8 +541,7 @@ pub struct FailureOutcome {
 /// Records that an assignment failed, atomically: the prover task becomes proof-invalid with
 /// `failure` (e.g. submitted status not ok, verification failed, server error), the task
 /// releases the attempt (`active_attempts` - 1), and a task that has used up `session_attempts`
-/// with no prover left on it becomes failed. On PostgreSQL this is one statement, on SQLite one
-/// transaction of several.
+/// with no prover left on it becomes failed ([`record_failures`] of one request).
 ///
 /// Fails with [`Error::NotFound`] for an unknown uuid (or a task row that is gone) and
 /// [`Error::InvalidState`] (nothing changed) when the prover task is not assigned any more
@@ -550,144 +552,25 @@ pub async fn record_failure<'c>(
     failure: ProverTaskFailureType,
     session_attempts: u8,
 ) -> Result<FailureOutcome> {
-    if ex.backend() == Backend::Postgres {
-        let mut h = ex.acquire().await?;
-        return record_failure_in_one_statement(&mut h.conn(), uuid, failure, session_attempts)
-            .await;
-    }
-    let mut tx = ex.begin().await?;
-    let mut conn = tx.conn();
-    let at = now();
-    let pt = lock_by_uuid(&mut conn, uuid).await?;
-    if pt.proving_status != ProverTaskStatus::Assigned {
-        return Err(not_assigned(uuid, pt.proving_status, pt.failure_type));
-    }
-    let t = table(pt.task_type)?;
-    lock_object(&mut conn, t, pt.task_id).await?;
-    close_prover_task(&mut conn, uuid, failure, at).await?;
-    release_attempt(&mut conn, t, pt.task_id, at).await?;
-    let object_failed =
-        fail_if_exhausted(&mut conn, t, Some(pt.task_id), session_attempts, at).await? > 0;
-    tx.commit().await?;
-    Ok(FailureOutcome { object_failed })
-}
-
-/// [`Error::InvalidState`] for a prover task that has an outcome already.
-fn not_assigned(uuid: Uuid, status: ProverTaskStatus, failure: ProverTaskFailureType) -> Error {
-    Error::InvalidState {
-        what: "prover_task",
-        key: uuid.to_string(),
-        reason: format!("not assigned any more: {status} (failure type {failure})"),
-    }
-}
-
-/// PostgreSQL's [`record_failure`]: one statement locks the prover task, then its task row (the
-/// order of the multi-statement path), and changes both only when the prover task is assigned
-/// and the task row exists; it reports what it found, from which the errors are made.
-async fn record_failure_in_one_statement(
-    conn: &mut Conn<'_>,
-    uuid: Uuid,
-    failure: ProverTaskFailureType,
-    session_attempts: u8,
-) -> Result<FailureOutcome> {
-    let found: Option<FailureRow> = conn
-        .fetch_optional(
-            &record_failure_sql(),
-            args![
-                uuid,
-                ProverTaskStatus::Assigned,
-                failure,
-                now(),
-                session_attempts,
-                ProvingStatus::Failed,
-                ProvingStatus::Verified,
-                ProverTaskStatus::ProofInvalid
-            ],
-        )
-        .await?;
-    let r = found.ok_or_else(|| Error::NotFound {
-        what: "prover_task",
-        key: uuid.to_string(),
-    })?;
-    if r.proving_status != ProverTaskStatus::Assigned {
-        return Err(not_assigned(uuid, r.proving_status, r.failure_type));
-    }
-    if !r.object_found {
-        return Err(Error::NotFound {
-            what: table(r.task_type)?.name,
-            key: r.task_id.to_string(),
-        });
-    }
-    Ok(FailureOutcome {
-        object_failed: r.object_failed,
-    })
-}
-
-/// The statement of [`record_failure_in_one_statement`]. Parameters: `$1` uuid, `$2` the
-/// assigned prover-task status, `$3` the failure type, `$4` now, `$5` session attempts, `$6`
-/// failed, `$7` verified, `$8` the proof-invalid prover-task status. Each task table gets a
-/// lock (`obj_<table>`) and a release (`rel_<table>`) that match no row unless the prover
-/// task is of that type.
-fn record_failure_sql() -> String {
-    let mut ctes = vec![
-        "pt AS (SELECT task_id, task_type, proving_status, failure_type FROM prover_task \
-         WHERE uuid = $1 AND deleted_at IS NULL FOR UPDATE)"
-            .to_string(),
-    ];
-    let (mut found, mut failed) = (Vec::new(), Vec::new());
-    for t in TABLES {
-        let (name, code) = (t.name, t.task_type.as_i16());
-        ctes.push(format!(
-            "obj_{name} AS (SELECT hash, proving_status AS old_status FROM {name} \
-             WHERE hash = (SELECT task_id FROM pt WHERE proving_status = $2 AND task_type = {code}) \
-             AND deleted_at IS NULL FOR UPDATE)"
-        ));
-        ctes.push(format!(
-            "rel_{name} AS (UPDATE {name} AS t SET active_attempts = CASE \
-             WHEN t.active_attempts > 0 THEN t.active_attempts - 1 ELSE 0 END, \
-             proving_status = CASE WHEN t.total_attempts >= $5 AND t.active_attempts <= 1 \
-             AND t.proving_status NOT IN ($6, $7) THEN $6 ELSE t.proving_status END, \
-             updated_at = $4 FROM obj_{name} AS o WHERE t.hash = o.hash AND t.deleted_at IS NULL \
-             RETURNING CASE WHEN t.proving_status = $6 AND o.old_status <> $6 THEN 1 ELSE 0 END \
-             AS failed)"
-        ));
-        found.push(format!("SELECT 1 FROM obj_{name}"));
-        failed.push(format!("(SELECT failed FROM rel_{name})"));
-    }
-    let found = found.join(" UNION ALL ");
-    ctes.push(format!(
-        "closed AS (UPDATE prover_task SET proving_status = $8, failure_type = $3, \
-         updated_at = $4 WHERE uuid = $1 AND deleted_at IS NULL AND EXISTS ({found}) RETURNING 1)"
-    ));
-    format!(
-        "WITH {} SELECT pt.task_id, pt.task_type, pt.proving_status, pt.failure_type, \
-         (SELECT COUNT(*) FROM ({found}) AS f) AS object_found, \
-         COALESCE({}, 0) AS object_failed FROM pt",
-        ctes.join(", "),
-        failed.join(", ")
-    )
-}
-
-/// What the PostgreSQL [`record_failure`] statement reports.
-struct FailureRow {
-    task_id: B256,
-    task_type: TaskType,
-    proving_status: ProverTaskStatus,
-    failure_type: ProverTaskFailureType,
-    object_found: bool,
-    object_failed: bool,
-}
-
-impl FromDbRow for FailureRow {
-    fn from_row(row: &DbRow<'_>) -> Result<Self> {
-        Ok(Self {
-            task_id: row.hash("task_id")?,
-            task_type: row.status("task_type")?,
-            proving_status: row.status("proving_status")?,
-            failure_type: row.status("failure_type")?,
-            object_found: row.int("object_found")? > 0,
-            object_failed: row.int("object_failed")? != 0,
-        })
+    let req = FailureRequest::of(uuid, failure);
+    let result = record_failures(ex, &[req], session_attempts).await?.pop();
+    match result.unwrap_or(Err(FailureRefused::UnknownAssignment)) {
+        Ok(outcome) => Ok(outcome),
+        Err(FailureRefused::UnknownAssignment | FailureRefused::OtherTask) => {
+            Err(Error::NotFound {
+                what: "prover_task",
+                key: uuid.to_string(),
+            })
+        }
+        Err(refused @ FailureRefused::NotAssigned { .. }) => Err(Error::InvalidState {
+            what: "prover_task",
+            key: uuid.to_string(),
+            reason: refused.to_string(),
+        }),
+        Err(FailureRefused::TaskGone { table, task_id }) => Err(Error::NotFound {
+            what: table,
+            key: task_id.to_string(),
+        }),
     }
 }
 
@@ -718,7 +601,7 @@ pub async fn expire_assigned<'c>(
     session_attempts: u8,
     limit: u32,
 ) -> Result<Vec<ExpiredTask>> {
-    let t = table(task_type)?;
+    table(task_type)?;
     let cutoff = cutoff(timeout)?;
     let mut tx = ex.begin().await?;
     let mut conn = tx.conn();
@@ -734,12 +617,28 @@ pub async fn expire_assigned<'c>(
             args![task_type, ProverTaskStatus::Assigned, cutoff, limit],
         )
         .await?;
+    let reqs: Vec<FailureRequest> = expired
+        .iter()
+        .map(|pt| FailureRequest::of(pt.uuid, ProverTaskFailureType::Timeout))
+        .collect();
+    let results = failures::fail_assignments(&mut conn, &reqs, session_attempts, at).await?;
     let mut out = Vec::with_capacity(expired.len());
-    for pt in expired {
-        close_prover_task(&mut conn, pt.uuid, ProverTaskFailureType::Timeout, at).await?;
-        release_attempt(&mut conn, t, pt.task_id, at).await?;
-        let object_failed =
-            fail_if_exhausted(&mut conn, t, Some(pt.task_id), session_attempts, at).await? > 0;
+    for (pt, result) in expired.into_iter().zip(results) {
+        let object_failed = match result {
+            Ok(outcome) => outcome.object_failed,
+            // The task row is gone: the assignment still times out, there is nothing to release.
+            Err(FailureRefused::TaskGone { .. }) => {
+                close_prover_task(&mut conn, pt.uuid, ProverTaskFailureType::Timeout, at).await?;
+                false
+            }
+            Err(refused) => {
+                return Err(Error::InvalidState {
+                    what: "prover_task",
+                    key: pt.uuid.to_string(),
+                    reason: format!("cannot time out a locked assignment: {refused}"),
+                })
+            }
+        };
         out.push(ExpiredTask {
             uuid: pt.uuid,
             task_id: pt.task_id,

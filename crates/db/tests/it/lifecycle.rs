@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use rollproof_db::{
     batch, bundle, chunk, prover_task,
-    tasks::{self, ProofOutcome},
+    tasks::{self, FailureRefused, FailureRequest, ProofOutcome},
     testing::TestDb,
 };
 use rollproof_primitives::{
@@ -114,6 +114,52 @@ backend_tests! {
         assert_eq!(tasks::fail_exhausted(db.db(), TaskType::Chunk, 1).await.unwrap(), 1);
         assert_eq!(tasks::fail_exhausted(db.db(), TaskType::Chunk, 1).await.unwrap(), 0, "already failed");
         assert_eq!(chunk::get_by_index(db.db(), 2).await.unwrap().unwrap().proving.proving_status, ProvingStatus::Failed);
+    }
+
+    async fn batched_failures_check_each_request(db: &TestDb) {
+        insert_chunks(db, 3).await;
+        // Chunk 0 shared by two provers (pps 2, 2 attempts), chunks 1 and 2 one prover each.
+        let a0 = claim(db, &request(TaskType::Chunk, 1, 2, 2)).await;
+        let b0 = claim(db, &request(TaskType::Chunk, 2, 2, 2)).await;
+        assert_eq!((a0.task_id, b0.task_id), (h(10, 0), h(10, 0)));
+        let c1 = claim(db, &request(TaskType::Chunk, 3, 1, 2)).await;
+        let d2 = claim(db, &request(TaskType::Chunk, 4, 1, 2)).await;
+        tasks::record_failure(db.db(), d2.prover_task.uuid, ProverTaskFailureType::ServerError, 2).await.unwrap();
+        let own = |a: &tasks::Assignment, p: usize, failure| FailureRequest {
+            uuid: a.prover_task.uuid,
+            failure,
+            prover_public_key: Some(common::prover(p).public_key),
+            task: Some((TaskType::Chunk, a.task_id)),
+        };
+        let reqs = vec![
+            own(&a0, 1, ProverTaskFailureType::SubmitStatusNotOk),
+            own(&c1, 1, ProverTaskFailureType::SubmitStatusNotOk), // prover 1 names prover 3's
+            FailureRequest { task: Some((TaskType::Chunk, h(10, 2))), ..own(&c1, 3, ProverTaskFailureType::SubmitStatusNotOk) },
+            own(&d2, 4, ProverTaskFailureType::SubmitStatusNotOk), // failed already
+            FailureRequest::of(rollproof_db::Uuid::new_v4(), ProverTaskFailureType::SubmitStatusNotOk),
+            own(&b0, 2, ProverTaskFailureType::VerificationFailed),
+            own(&a0, 1, ProverTaskFailureType::SubmitStatusNotOk), // the same uuid again
+        ];
+        let out = tasks::record_failures(db.db(), &reqs, 2).await.unwrap();
+        assert_eq!(out[1], Err(FailureRefused::UnknownAssignment));
+        assert_eq!(out[2], Err(FailureRefused::OtherTask));
+        assert_eq!(out[3], Err(FailureRefused::NotAssigned { status: ProverTaskStatus::ProofInvalid, failure_type: ProverTaskFailureType::ServerError }));
+        assert_eq!(out[4], Err(FailureRefused::UnknownAssignment));
+        assert!(matches!(out[6], Err(FailureRefused::NotAssigned { status: ProverTaskStatus::ProofInvalid, .. })), "{:?}", out[6]);
+        // Both provers of chunk 0 failed in the batch: two attempts released, the task failed.
+        assert_eq!((out[0].clone().unwrap().object_failed, out[5].clone().unwrap().object_failed), (true, true));
+        let c = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
+        assert_eq!((c.proving.proving_status, c.proving.total_attempts, c.proving.active_attempts), (ProvingStatus::Failed, 2, 0));
+        for (a, failure) in [(&a0, ProverTaskFailureType::SubmitStatusNotOk), (&b0, ProverTaskFailureType::VerificationFailed)] {
+            let pt = prover_task::get_by_uuid(db.db(), a.prover_task.uuid).await.unwrap().unwrap();
+            assert_eq!((pt.proving_status, pt.failure_type), (ProverTaskStatus::ProofInvalid, failure));
+        }
+        // The refused requests changed nothing: prover 3 still holds chunk 1.
+        let pt = prover_task::get_by_uuid(db.db(), c1.prover_task.uuid).await.unwrap().unwrap();
+        assert_eq!(pt.proving_status, ProverTaskStatus::Assigned);
+        let c = chunk::get_by_index(db.db(), 1).await.unwrap().unwrap();
+        assert_eq!((c.proving.proving_status, c.proving.active_attempts), (ProvingStatus::Assigned, 1));
+        assert!(tasks::record_failures(db.db(), &[], 2).await.unwrap().is_empty());
     }
 
     async fn failure_of_a_vanished_or_failed_task(db: &TestDb) {

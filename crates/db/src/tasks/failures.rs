@@ -1,0 +1,377 @@
+//! [`record_failures`]: the failures of several assignments in one transaction (the coordinator
+//! batches the failed submissions that arrive together, as it batches claims), each checked
+//! against what its submitter says it holds.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use rollproof_primitives::{
+    ProverTaskFailureType, ProverTaskStatus, ProvingStatus, TaskType, B256,
+};
+use uuid::Uuid;
+
+use super::FailureOutcome;
+use crate::{
+    conn::{args, Arg, Conn, DbRow, FromDbRow, IntoArg},
+    db::{now, Executor},
+    error::Result,
+    prover_task::placeholders,
+    proving::{table, Table},
+};
+
+/// One assignment to fail.
+#[derive(Debug, Clone)]
+pub struct FailureRequest {
+    /// The prover task.
+    pub uuid: Uuid,
+    /// Why it failed.
+    pub failure: ProverTaskFailureType,
+    /// Refuse unless the prover task is this prover's (`None`: whoever holds it).
+    pub prover_public_key: Option<String>,
+    /// Refuse unless the prover task is of this task (`None`: whichever).
+    pub task: Option<(TaskType, B256)>,
+}
+
+impl FailureRequest {
+    /// A failure of assignment `uuid`, whoever holds it and whatever its task.
+    pub fn of(uuid: Uuid, failure: ProverTaskFailureType) -> Self {
+        Self {
+            uuid,
+            failure,
+            prover_public_key: None,
+            task: None,
+        }
+    }
+}
+
+/// Why [`record_failures`] left one request alone (nothing changed for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailureRefused {
+    /// No live prover task has this uuid, or it is another prover's.
+    UnknownAssignment,
+    /// The prover task is of another task than the request names.
+    OtherTask,
+    /// The prover task has an outcome already (valid, failed or timed out).
+    NotAssigned {
+        /// Its status.
+        status: ProverTaskStatus,
+        /// Its failure type.
+        failure_type: ProverTaskFailureType,
+    },
+    /// The task row (table `table`, hash `task_id`) is gone.
+    TaskGone {
+        /// The task table.
+        table: &'static str,
+        /// The task.
+        task_id: B256,
+    },
+}
+
+impl std::fmt::Display for FailureRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownAssignment => write!(f, "no such assignment of this prover"),
+            Self::OtherTask => write!(f, "the assignment is of another task"),
+            Self::NotAssigned {
+                status,
+                failure_type,
+            } => write!(
+                f,
+                "not assigned any more: {status} (failure type {failure_type})"
+            ),
+            Self::TaskGone { table, task_id } => write!(f, "{table} {task_id} is gone"),
+        }
+    }
+}
+
+/// What happened to one request of [`record_failures`].
+pub type FailureResult = std::result::Result<FailureOutcome, FailureRefused>;
+
+/// Records the failures of `reqs` in ONE transaction, each as [`super::record_failure`] does
+/// (prover task proof-invalid with its failure type, the task's attempt released, a task out of
+/// attempts with no prover left failed), after checking that the prover task exists, is the
+/// named prover's, of the named task and still assigned, in that order; a request that fails a
+/// check changes nothing and gets its [`FailureRefused`]. Result `i` is request `i`'s. The same
+/// uuid twice: the second is refused as no longer assigned.
+///
+/// Rows are locked prover tasks first (by uuid), then task rows (by hash), so concurrent
+/// batches never deadlock each other.
+pub async fn record_failures<'c>(
+    ex: impl Executor<'c>,
+    reqs: &[FailureRequest],
+    session_attempts: u8,
+) -> Result<Vec<FailureResult>> {
+    if reqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tx = ex.begin().await?;
+    let out = fail_assignments(&mut tx.conn(), reqs, session_attempts, now()).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The work of [`record_failures`] inside the caller's transaction on `conn`, at time `at`.
+pub(super) async fn fail_assignments(
+    conn: &mut Conn<'_>,
+    reqs: &[FailureRequest],
+    session_attempts: u8,
+    at: NaiveDateTime,
+) -> Result<Vec<FailureResult>> {
+    if reqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = conn.reborrow();
+    let held = lock_assignments(&mut conn, reqs).await?;
+    let mut out: Vec<Option<FailureResult>> = vec![None; reqs.len()];
+    // Accepted requests by (task type, task id).
+    let mut accepted: BTreeMap<(i16, B256), Vec<usize>> = BTreeMap::new();
+    let mut closed = HashSet::new();
+    for (i, req) in reqs.iter().enumerate() {
+        let checked = held
+            .get(&req.uuid)
+            .ok_or(FailureRefused::UnknownAssignment)
+            .and_then(|pt| check(req, pt, closed.contains(&req.uuid)));
+        match checked {
+            Ok(pt) => {
+                closed.insert(req.uuid);
+                accepted
+                    .entry((pt.task_type.as_i16(), pt.task_id))
+                    .or_default()
+                    .push(i);
+            }
+            Err(refused) => out[i] = Some(Err(refused)),
+        }
+    }
+    let mut by_table: BTreeMap<i16, Vec<(B256, Vec<usize>)>> = BTreeMap::new();
+    for ((task_type, task_id), slots) in accepted {
+        by_table
+            .entry(task_type)
+            .or_default()
+            .push((task_id, slots));
+    }
+    let mut failed_now = Vec::new();
+    for (task_type, tasks) in by_table {
+        let t = table(TaskType::try_from(task_type as i64).map_err(|_| {
+            crate::Error::InvalidValue {
+                column: "prover_task.task_type",
+                reason: format!("unknown task type {task_type}"),
+            }
+        })?)?;
+        let hashes: Vec<B256> = tasks.iter().map(|(h, _)| *h).collect();
+        let old = lock_tasks(&mut conn, t, &hashes).await?;
+        let mut live = Vec::new();
+        for (hash, slots) in tasks {
+            if old.contains_key(&hash) {
+                live.push((hash, slots));
+            } else {
+                for i in slots {
+                    out[i] = Some(Err(FailureRefused::TaskGone {
+                        table: t.name,
+                        task_id: hash,
+                    }));
+                }
+            }
+        }
+        close_assignments(&mut conn, reqs, live.iter().flat_map(|(_, s)| s), at).await?;
+        for (hash, status) in release_attempts(&mut conn, t, &live, session_attempts, at).await? {
+            if status == ProvingStatus::Failed && old.get(&hash) != Some(&ProvingStatus::Failed) {
+                failed_now.push(hash);
+            }
+        }
+        for (hash, slots) in live {
+            for i in slots {
+                out[i] = Some(Ok(FailureOutcome {
+                    object_failed: failed_now.contains(&hash),
+                }));
+            }
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|o| o.unwrap_or(Err(FailureRefused::UnknownAssignment)))
+        .collect())
+}
+
+/// The columns of a prover task that the checks need.
+#[derive(Debug, Clone)]
+struct Held {
+    prover_public_key: String,
+    task_id: B256,
+    task_type: TaskType,
+    proving_status: ProverTaskStatus,
+    failure_type: ProverTaskFailureType,
+}
+
+impl FromDbRow for (Uuid, Held) {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        Ok((
+            row.uuid("uuid")?,
+            Held {
+                prover_public_key: row.text("prover_public_key")?,
+                task_id: row.hash("task_id")?,
+                task_type: row.status("task_type")?,
+                proving_status: row.status("proving_status")?,
+                failure_type: row.status("failure_type")?,
+            },
+        ))
+    }
+}
+
+/// Request `req`'s checks against its prover task `pt` (`closed`: an earlier request of the
+/// batch failed it already).
+fn check<'a>(
+    req: &FailureRequest,
+    pt: &'a Held,
+    closed: bool,
+) -> std::result::Result<&'a Held, FailureRefused> {
+    if req
+        .prover_public_key
+        .as_ref()
+        .is_some_and(|k| *k != pt.prover_public_key)
+    {
+        return Err(FailureRefused::UnknownAssignment);
+    }
+    if req
+        .task
+        .is_some_and(|(tt, id)| (tt, id) != (pt.task_type, pt.task_id))
+    {
+        return Err(FailureRefused::OtherTask);
+    }
+    if closed {
+        return Err(FailureRefused::NotAssigned {
+            status: ProverTaskStatus::ProofInvalid,
+            failure_type: req.failure,
+        });
+    }
+    if pt.proving_status != ProverTaskStatus::Assigned {
+        return Err(FailureRefused::NotAssigned {
+            status: pt.proving_status,
+            failure_type: pt.failure_type,
+        });
+    }
+    Ok(pt)
+}
+
+/// The live prover tasks of `reqs`, locked in uuid order.
+async fn lock_assignments(
+    conn: &mut Conn<'_>,
+    reqs: &[FailureRequest],
+) -> Result<HashMap<Uuid, Held>> {
+    let uuids: Vec<Uuid> = reqs
+        .iter()
+        .map(|r| r.uuid)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let sql = format!(
+        "SELECT uuid, prover_public_key, task_id, task_type, proving_status, failure_type \
+         FROM prover_task WHERE uuid IN ({}) AND deleted_at IS NULL ORDER BY uuid{}",
+        placeholders(1, uuids.len()),
+        conn.for_update()
+    );
+    let rows: Vec<(Uuid, Held)> = conn
+        .fetch_all(&sql, uuids.into_iter().map(IntoArg::into_arg).collect())
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The live rows of `hashes` in table `t`, locked in hash order: their proving status.
+async fn lock_tasks(
+    conn: &mut Conn<'_>,
+    t: &Table,
+    hashes: &[B256],
+) -> Result<HashMap<B256, ProvingStatus>> {
+    let sql = format!(
+        "SELECT hash, proving_status FROM {} WHERE hash IN ({}) AND deleted_at IS NULL \
+         ORDER BY hash{}",
+        t.name,
+        placeholders(1, hashes.len()),
+        conn.for_update()
+    );
+    let rows: Vec<HashStatus> = conn
+        .fetch_all(&sql, hashes.iter().map(IntoArg::into_arg).collect())
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.0, r.1)).collect())
+}
+
+/// A task's hash and proving status.
+struct HashStatus(B256, ProvingStatus);
+
+impl FromDbRow for HashStatus {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        Ok(Self(row.hash("hash")?, row.status("proving_status")?))
+    }
+}
+
+/// Prover tasks of requests `slots` -> proof invalid with their failure type (one statement
+/// per failure type).
+async fn close_assignments<'a>(
+    conn: &mut Conn<'_>,
+    reqs: &[FailureRequest],
+    slots: impl Iterator<Item = &'a usize>,
+    at: NaiveDateTime,
+) -> Result<()> {
+    let mut by_failure: BTreeMap<i16, (ProverTaskFailureType, Vec<Uuid>)> = BTreeMap::new();
+    for &i in slots {
+        let r = &reqs[i];
+        by_failure
+            .entry(r.failure.as_i16())
+            .or_insert_with(|| (r.failure, Vec::new()))
+            .1
+            .push(r.uuid);
+    }
+    for (failure, uuids) in by_failure.into_values() {
+        let mut a = args![ProverTaskStatus::ProofInvalid, failure, at];
+        let list = placeholders(a.len() + 1, uuids.len());
+        a.extend(uuids.into_iter().map(IntoArg::into_arg));
+        conn.execute(
+            &format!(
+                "UPDATE prover_task SET proving_status = $1, failure_type = $2, updated_at = $3 \
+                 WHERE uuid IN ({list})"
+            ),
+            a,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Releases, on each task of `tasks`, one attempt per failed assignment, and fails the tasks
+/// that used up `session_attempts` with no prover left (unless verified or failed already);
+/// returns each task's new proving status. One statement per released count.
+async fn release_attempts(
+    conn: &mut Conn<'_>,
+    t: &Table,
+    tasks: &[(B256, Vec<usize>)],
+    session_attempts: u8,
+    at: NaiveDateTime,
+) -> Result<Vec<(B256, ProvingStatus)>> {
+    let mut by_count: BTreeMap<usize, Vec<B256>> = BTreeMap::new();
+    for (hash, slots) in tasks {
+        by_count.entry(slots.len()).or_default().push(*hash);
+    }
+    let mut out = Vec::new();
+    for (count, hashes) in by_count {
+        let mut a: Vec<Arg> = args![
+            count as i64,
+            session_attempts,
+            ProvingStatus::Failed,
+            ProvingStatus::Verified,
+            at
+        ];
+        let list = placeholders(a.len() + 1, hashes.len());
+        a.extend(hashes.iter().map(IntoArg::into_arg));
+        let sql = format!(
+            "UPDATE {} SET active_attempts = CASE WHEN active_attempts > $1 \
+             THEN active_attempts - $1 ELSE 0 END, \
+             proving_status = CASE WHEN total_attempts >= $2 AND active_attempts <= $1 \
+             AND proving_status NOT IN ($3, $4) THEN $3 ELSE proving_status END, \
+             updated_at = $5 WHERE deleted_at IS NULL AND hash IN ({list}) \
+             RETURNING hash, proving_status",
+            t.name
+        );
+        let rows: Vec<HashStatus> = conn.fetch_all(&sql, a).await?;
+        out.extend(rows.into_iter().map(|r| (r.0, r.1)));
+    }
+    Ok(out)
+}
