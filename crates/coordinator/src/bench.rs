@@ -4,7 +4,10 @@
 //! `coordinator_api` on the same config, so that the provers' CPU shows apart from the
 //! server's), prints throughput and get_task latency percentiles. A task is built (witness
 //! decode, native validation of the block, JSON) the first time it is assigned; its later
-//! assignments take it from the server's task cache (`prover_manager.task_cache_mb`).
+//! assignments take it from the server's task cache (`prover_manager.task_cache_mb`). Two
+//! seconds into the run the bench refreshes the planner statistics (`ANALYZE`), which
+//! autovacuum would do within a minute, so that it measures the steady state rather than the
+//! plans of a brand-new, empty prover_task table.
 
 use std::{
     sync::Arc,
@@ -17,6 +20,9 @@ use serde_json::{json, Value};
 use rollproof_coordinator_wire::{sign_login, Envelope, LoginMessage};
 
 use crate::{api, app_state, verifier::ForkKeys, Config};
+
+/// When, after the provers start, the bench refreshes the planner statistics.
+const ANALYZE_AFTER: Duration = Duration::from_secs(2);
 
 /// What a run measured.
 #[derive(Debug, Clone)]
@@ -31,6 +37,8 @@ pub struct BenchReport {
     pub p50: Duration,
     /// 99th percentile.
     pub p99: Duration,
+    /// Mean size of a get_task response body (the task travels in it).
+    pub mean_task_bytes: u64,
 }
 
 /// How a run is set up.
@@ -87,6 +95,12 @@ pub async fn run(config: Config, options: BenchOptions) -> anyhow::Result<BenchR
         tokens.push(login(&http, &base, i, &keys).await?);
     }
     let started = Instant::now();
+    // Plan on statistics of a table with assignments in it, as autovacuum would give within a
+    // minute: a fresh database's prover_task is otherwise planned as empty.
+    let analyze = tokio::spawn(async move {
+        tokio::time::sleep(ANALYZE_AFTER).await;
+        rollproof_db::stats::analyze(&db).await
+    });
     let period = rate.map(|r| Duration::from_secs_f64(provers as f64 / r.max(1e-3)));
     let mut joins = Vec::new();
     for (i, token) in tokens.into_iter().enumerate() {
@@ -96,11 +110,18 @@ pub async fn run(config: Config, options: BenchOptions) -> anyhow::Result<BenchR
             prove_loop(http, base, token, start, period).await
         }));
     }
-    let mut latencies = Vec::new();
+    let (mut latencies, mut task_bytes) = (Vec::new(), 0u64);
     for j in joins {
-        latencies.extend(j.await??);
+        let (l, bytes) = j.await??;
+        latencies.extend(l);
+        task_bytes += bytes;
     }
     let elapsed = started.elapsed();
+    if analyze.is_finished() {
+        analyze.await??;
+    } else {
+        analyze.abort();
+    }
     latencies.sort();
     let pct = |p: f64| {
         latencies
@@ -114,6 +135,7 @@ pub async fn run(config: Config, options: BenchOptions) -> anyhow::Result<BenchR
         elapsed,
         p50: pct(0.50),
         p99: pct(0.99),
+        mean_task_bytes: task_bytes / (latencies.len() as u64).max(1),
     })
 }
 
@@ -170,17 +192,33 @@ async fn login(
     Ok(e.data["token"].as_str().unwrap_or_default().to_string())
 }
 
+/// What a simulated prover reads of a get_task answer (the task itself is skipped: the bench
+/// measures the coordinator, not a prover's parsing).
+#[derive(serde::Deserialize)]
+struct Assigned {
+    errcode: i32,
+    errmsg: String,
+    data: Option<AssignedTask>,
+}
+
+#[derive(serde::Deserialize)]
+struct AssignedTask {
+    uuid: String,
+    task_id: String,
+    task_type: u8,
+}
+
 /// One simulated prover: get_task -> submit(error) until no task is left; paced from `start`
-/// every `period` when given.
+/// every `period` when given. Returns the get_task latencies and response bytes.
 async fn prove_loop(
     http: reqwest::Client,
     base: String,
     token: String,
     start: Option<Instant>,
     period: Option<Duration>,
-) -> anyhow::Result<Vec<Duration>> {
-    let token = Arc::new(token);
-    let mut latencies = Vec::new();
+) -> anyhow::Result<(Vec<Duration>, u64)> {
+    let (get_task, submit) = (format!("{base}/get_task"), format!("{base}/submit_proof"));
+    let (mut latencies, mut bytes) = (Vec::new(), 0);
     let mut next = start;
     loop {
         if let (Some(at), Some(period)) = (next, period) {
@@ -188,22 +226,27 @@ async fn prove_loop(
             next = Some(at + period);
         }
         let t = Instant::now();
-        let e = call(
-            &http,
-            format!("{base}/get_task"),
-            &token,
-            json!({"task_types": [1]}),
-        )
-        .await?;
+        let body = http
+            .post(&get_task)
+            .bearer_auth(&token)
+            .json(&json!({"task_types": [1]}))
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        let e: Assigned = serde_json::from_slice(&body)?;
         if e.errcode == crate::error::NO_TASK {
-            return Ok(latencies);
+            return Ok((latencies, bytes));
         }
         anyhow::ensure!(e.errcode == 0, "get_task failed: {}", e.errmsg);
         latencies.push(t.elapsed());
-        let d = &e.data;
-        let body = json!({"uuid": d["uuid"], "task_id": d["task_id"], "task_type": d["task_type"],
+        bytes += body.len() as u64;
+        let d = e
+            .data
+            .ok_or_else(|| anyhow::anyhow!("get_task answered no task"))?;
+        let body = json!({"uuid": d.uuid, "task_id": d.task_id, "task_type": d.task_type,
             "status": 1, "failure_type": 2, "failure_msg": "bench"});
-        let s = call(&http, format!("{base}/submit_proof"), &token, body).await?;
+        let s = call(&http, submit.clone(), &token, body).await?;
         anyhow::ensure!(s.errcode == 0, "submit failed: {}", s.errmsg);
     }
 }

@@ -231,6 +231,16 @@ async fn lifecycle(db: TestDb) {
         ProverTaskStatus::Assigned
     );
 
+    // Its own assignment under another task's id -> bad parameter, nothing changed.
+    let mut other = t1.data.clone();
+    other["task_id"] = t2["task_id"].clone();
+    let e = a.submit(&other, 1, "").await;
+    assert_eq!(e.errcode, error::BAD_PARAMETER, "{}", e.errmsg);
+    assert_eq!(
+        pt_of(&db, &t1.data).await.proving_status,
+        ProverTaskStatus::Assigned
+    );
+
     // A valid-status submission whose proof is not a wrapped proof: rejected and recorded as
     // verification failed.
     let e = a.submit(&t1.data, 0, "{\"proof\":1}").await;
@@ -270,6 +280,10 @@ async fn lifecycle(db: TestDb) {
     // recorded timeout.
     let e = a.submit(&t3, 0, "{}").await;
     assert!(e.errmsg.contains("verification failed"), "{}", e.errmsg);
+    // A late failure report changes nothing either.
+    let e = a.submit(&t3, 1, "").await;
+    assert_eq!(e.errcode, error::PROOF_FAILURE);
+    assert!(e.errmsg.contains("timed out"), "{}", e.errmsg);
     assert_eq!(
         pt_of(&db, &t3).await.failure_type,
         ProverTaskFailureType::Timeout

@@ -7,8 +7,9 @@ use chrono::{NaiveDateTime, SubsecRound, Utc};
 use sqlx::{
     migrate::Migrator,
     pool::PoolConnection,
-    postgres::{PgConnectOptions, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    pool::PoolOptions,
+    postgres::PgConnectOptions,
+    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
     Acquire, PgPool, Postgres, Sqlite, SqlitePool,
 };
 
@@ -19,6 +20,29 @@ use crate::{
 
 static PG_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A pooled connection idle at least this long is pinged before use, so that one the server
+/// dropped meanwhile is replaced rather than failing a query; a busier one is used at once
+/// (sqlx's default pings before every use: a round trip more per statement).
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
+/// The pool settings of either backend: sizes and timeout from `options`, pings as
+/// [`PING_IF_IDLE_FOR`] says.
+fn pool_options<DB: sqlx::Database>(options: &DbOptions) -> PoolOptions<DB> {
+    PoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .min_connections(options.min_connections)
+        .acquire_timeout(options.acquire_timeout)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+}
 
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,10 +111,7 @@ impl Db {
             let connect = PgConnectOptions::from_str(url)
                 .map_err(|e| invalid_url(url, e))?
                 .options([("timezone", "UTC")]);
-            let pool = PgPoolOptions::new()
-                .max_connections(options.max_connections.max(1))
-                .min_connections(options.min_connections)
-                .acquire_timeout(options.acquire_timeout)
+            let pool = pool_options::<Postgres>(options)
                 .connect_with(connect)
                 .await?;
             Pool::Pg(pool)
@@ -117,10 +138,7 @@ impl Db {
                 })
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(options.acquire_timeout);
-            let mut pool = SqlitePoolOptions::new()
-                .max_connections(options.max_connections.max(1))
-                .min_connections(options.min_connections)
-                .acquire_timeout(options.acquire_timeout);
+            let mut pool = pool_options::<Sqlite>(options);
             if memory {
                 pool = pool
                     .max_connections(1)

@@ -202,3 +202,13 @@ pub async fn oldest_unassigned<'c>(
         .await?;
     Ok(n.map(i64::unsigned_abs))
 }
+
+/// Refreshes the query planner's statistics of every table (`ANALYZE`). The database does this
+/// by itself (autovacuum) within a minute or so of a table changing much; until then a table
+/// that grew from empty is planned as if it were tiny, which can pick slow plans. The benchmark
+/// calls it once under load, so that it measures the steady state.
+pub async fn analyze<'c>(ex: impl Executor<'c>) -> Result<()> {
+    let mut h = ex.acquire().await?;
+    h.conn().execute("ANALYZE", Vec::new()).await?;
+    Ok(())
+}

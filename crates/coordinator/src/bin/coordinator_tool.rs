@@ -171,8 +171,8 @@ async fn main() -> anyhow::Result<()> {
             let rate = r.assignments as f64 / r.elapsed.as_secs_f64();
             println!(
                 "seeded {} one-block chunks in {:.2?}; {} assignments in {:.2?}: {rate:.0} \
-                 assignments/s; get_task p50 {:.2?}, p99 {:.2?}",
-                tasks, r.seeding, r.assignments, r.elapsed, r.p50, r.p99
+                 assignments/s; get_task p50 {:.2?}, p99 {:.2?} ({} bytes per task)",
+                tasks, r.seeding, r.assignments, r.elapsed, r.p50, r.p99, r.mean_task_bytes
             );
         }
         Command::Verify { .. } => unreachable!("handled above"),
