@@ -21,10 +21,10 @@ use rollproof_primitives::{
 
 use crate::{
     auth::{self, LoginClaims, LoginMessage, Tokens},
+    batched,
     claim_queue::ClaimQueue,
     config::{Config, ConfigError},
     error::{ok, ApiError, BAD_PARAMETER, GET_TASK_FAILURE, JWT_ERROR, NO_TASK, PROOF_FAILURE},
-    failure_queue::FailureQueue,
     metrics::Metrics,
     task::{build_task, BuiltTask},
     task_cache::TaskCache,
@@ -66,8 +66,12 @@ pub struct AppState {
     pub task_cache: Arc<TaskCache>,
     /// get_task's claims, batched.
     pub claims: ClaimQueue,
+    /// get_task's first read, batched.
+    pub outstanding: batched::Outstanding,
+    /// Task metadata writes, batched.
+    pub metadata: batched::Metadata,
     /// submit_proof's reported failures, batched.
-    pub failures: FailureQueue,
+    pub failures: batched::Failures,
 }
 
 impl AppState {
@@ -93,9 +97,11 @@ impl AppState {
         );
         let task_cache = Arc::new(TaskCache::new(config.prover_manager.task_cache_bytes()));
         let claims = ClaimQueue::new(db.clone(), Arc::clone(&task_cache));
-        let failures = FailureQueue::new(db.clone(), config.prover_manager.session_attempts);
+        let failures = batched::Failures::new(db.clone(), config.prover_manager.session_attempts);
         Ok(Arc::new(Self {
             claims,
+            outstanding: batched::Outstanding::new(db.clone()),
+            metadata: batched::Metadata::new(db.clone()),
             failures,
             db,
             config,
@@ -318,8 +324,10 @@ async fn get_task(
     let type_list: Vec<TaskType> = types.iter().map(|(t, _)| *t).collect();
     // The block list and the prover's outstanding task in one statement; the checks below
     // answer in the order they always did (blocked first).
-    let outstanding =
-        rollproof_db::prover_task::outstanding(&s.db, &claims.public_key, &type_list).await?;
+    let outstanding = s
+        .outstanding
+        .read(claims.public_key.clone(), type_list)
+        .await?;
     if outstanding.blocked {
         return Err(ApiError::new(GET_TASK_FAILURE, "public key is blocked"));
     }
@@ -401,9 +409,9 @@ async fn deliverable(
             if !record {
                 return Ok(built);
             }
-            match rollproof_db::prover_task::set_metadata(&s.db, uuid, &built.metadata_json).await {
+            match s.metadata.store(uuid, built.metadata_json.clone()).await {
                 Ok(_) => return Ok(built),
-                Err(e) => format!("cannot record the task metadata: {e}"),
+                Err(e) => format!("cannot record the task metadata: {}", e.message),
             }
         }
         Err(e) => e.to_string(),

@@ -10,8 +10,8 @@
 //! - [`api`]: the axum router (`health`, `challenge`, `login`, `get_task`, `submit_proof`,
 //!   `/metrics`) over an [`api::AppState`]; assignment through `rollproof_db::tasks::claim_many`
 //!   filtered to the prover's forks; batch and bundle tasks for forks whose assets hold those
-//!   circuits. Concurrent claims are batched by [`claim_queue`], reported failures by
-//!   [`failure_queue`], both over a [`batcher::Batcher`].
+//!   circuits. Concurrent claims are batched by [`claim_queue`], get_task's other database
+//!   calls and reported failures by [`batched`], all over a [`batcher::Batcher`].
 //! - [`verifier`]: [`verifier::Verifiers`], the configured forks' verifying keys per circuit
 //!   (libzkp): a prover's fork set at login, each task's `vk`, and proof verification.
 //! - [`task`]: the universal chunk task from the chunk's stored block witnesses
@@ -29,13 +29,13 @@
 
 pub mod api;
 pub mod auth;
+pub mod batched;
 pub mod batcher;
 pub mod bench;
 pub mod claim_queue;
 pub mod config;
 pub mod cron;
 pub mod error;
-pub mod failure_queue;
 pub mod local;
 pub mod metrics;
 pub mod seed;

@@ -194,22 +194,23 @@ pub async fn find_assigned<'c>(
     public_key: &str,
     task_types: &[TaskType],
 ) -> Result<Option<ProverTask>> {
-    let (sql, args) = assigned_query(public_key, task_types);
+    let (sql, args) = assigned_query(1, public_key, task_types);
     let mut h = ex.acquire().await?;
     h.conn().fetch_optional(&sql, args).await
 }
 
-/// The query of [`find_assigned`], with `public_key` as `$1`.
-fn assigned_query(public_key: &str, task_types: &[TaskType]) -> (String, Vec<Arg>) {
+/// The query of [`find_assigned`], with its arguments numbered from `$first`.
+fn assigned_query(first: usize, public_key: &str, task_types: &[TaskType]) -> (String, Vec<Arg>) {
     let mut sql = format!(
-        "SELECT {COLUMNS} FROM prover_task WHERE prover_public_key = $1 AND proving_status = $2 \
-         AND deleted_at IS NULL"
+        "SELECT {COLUMNS} FROM prover_task WHERE prover_public_key = ${first} \
+         AND proving_status = ${} AND deleted_at IS NULL",
+        first + 1
     );
     let mut args = args![public_key, ProverTaskStatus::Assigned];
     if !task_types.is_empty() {
         sql.push_str(&format!(
             " AND task_type IN ({})",
-            placeholders(3, task_types.len())
+            placeholders(first + 2, task_types.len())
         ));
         args.extend(
             task_types
@@ -237,18 +238,65 @@ pub async fn outstanding<'c>(
     public_key: &str,
     task_types: &[TaskType],
 ) -> Result<Outstanding> {
-    let (assigned_sql, args) = assigned_query(public_key, task_types);
-    let sql = format!(
-        "SELECT CASE WHEN EXISTS (SELECT 1 FROM prover_block_list WHERE public_key = $1 \
-         AND deleted_at IS NULL) THEN 1 ELSE 0 END AS blocked, pt.* FROM (SELECT 1 AS one) AS one \
-         LEFT JOIN ({assigned_sql}) AS pt ON 1 = 1"
-    );
+    let (sql, args) = outstanding_query(0, 1, public_key, task_types);
     let mut h = ex.acquire().await?;
     let row: OutstandingRow = h.conn().fetch_one(&sql, args).await?;
-    Ok(row.0)
+    Ok(row.1)
 }
 
-struct OutstandingRow(Outstanding);
+/// [`outstanding`] for several provers (public key, task types) in one statement (the
+/// coordinator batches the get_task calls that arrive together); result `i` is request `i`'s.
+pub async fn outstanding_many<'c>(
+    ex: impl Executor<'c>,
+    reqs: &[(String, Vec<TaskType>)],
+) -> Result<Vec<Outstanding>> {
+    if reqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (mut parts, mut args) = (Vec::new(), Vec::new());
+    for (slot, (public_key, task_types)) in reqs.iter().enumerate() {
+        let (sql, a) = outstanding_query(slot, args.len() + 1, public_key, task_types);
+        parts.push(sql);
+        args.extend(a);
+    }
+    let mut h = ex.acquire().await?;
+    let rows: Vec<OutstandingRow> = h.conn().fetch_all(&parts.join(" UNION ALL "), args).await?;
+    let mut out = vec![None; reqs.len()];
+    for OutstandingRow(slot, o) in rows {
+        if let Some(entry) = out.get_mut(slot) {
+            *entry = Some(o);
+        }
+    }
+    out.into_iter()
+        .map(|o| {
+            o.ok_or_else(|| Error::InvalidState {
+                what: "prover_task",
+                key: "outstanding".into(),
+                reason: "a batched read lost a prover's row".into(),
+            })
+        })
+        .collect()
+}
+
+/// The statement of [`outstanding`] for request `slot`, arguments numbered from `$first`: one
+/// row, the slot, whether the key is blocked, and the assigned task's columns (NULL if none).
+fn outstanding_query(
+    slot: usize,
+    first: usize,
+    public_key: &str,
+    task_types: &[TaskType],
+) -> (String, Vec<Arg>) {
+    let (assigned_sql, args) = assigned_query(first, public_key, task_types);
+    let sql = format!(
+        "SELECT {slot} AS slot, CASE WHEN EXISTS (SELECT 1 FROM prover_block_list \
+         WHERE public_key = ${first} AND deleted_at IS NULL) THEN 1 ELSE 0 END AS blocked, pt.* \
+         FROM (SELECT 1 AS one) AS one LEFT JOIN ({assigned_sql}) AS pt ON 1 = 1"
+    );
+    (sql, args)
+}
+
+/// A row of [`outstanding_query`]: its slot and what it found.
+struct OutstandingRow(usize, Outstanding);
 
 impl FromDbRow for OutstandingRow {
     fn from_row(row: &DbRow<'_>) -> Result<Self> {
@@ -256,10 +304,11 @@ impl FromDbRow for OutstandingRow {
             Some(_) => Some(ProverTask::from_row(row)?),
             None => None,
         };
-        Ok(Self(Outstanding {
+        let outstanding = Outstanding {
             blocked: row.int("blocked")? != 0,
             assigned,
-        }))
+        };
+        Ok(Self(row.int("slot")? as usize, outstanding))
     }
 }
 
@@ -331,16 +380,52 @@ pub(crate) fn newest_task_ids_subquery(
 /// Stores the task metadata of an assignment (what building the universal task returned).
 /// Returns whether the prover task exists.
 pub async fn set_metadata<'c>(ex: impl Executor<'c>, uuid: Uuid, metadata: &[u8]) -> Result<bool> {
+    let stored = set_metadata_many(ex, &[(uuid, metadata.to_vec())]).await?;
+    Ok(stored.first().copied().unwrap_or(false))
+}
+
+/// [`set_metadata`] for several assignments in one statement; result `i` says whether
+/// assignment `i` exists.
+pub async fn set_metadata_many<'c>(
+    ex: impl Executor<'c>,
+    items: &[(Uuid, Vec<u8>)],
+) -> Result<Vec<bool>> {
+    if items.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = args![now()];
+    let mut cases = String::new();
+    for (uuid, metadata) in items {
+        cases.push_str(&format!(
+            " WHEN ${} THEN ${}",
+            args.len() + 1,
+            args.len() + 2
+        ));
+        args.extend(args![*uuid, metadata]);
+    }
+    let list: Vec<String> = (0..items.len())
+        .map(|i| format!("${}", 2 + 2 * i))
+        .collect();
+    let sql = format!(
+        "UPDATE prover_task SET metadata = CASE uuid{cases} END, updated_at = $1 \
+         WHERE uuid IN ({}) AND deleted_at IS NULL RETURNING uuid",
+        list.join(", ")
+    );
     let mut h = ex.acquire().await?;
-    let n = h
-        .conn()
-        .execute(
-            "UPDATE prover_task SET metadata = $2, updated_at = $3 \
-             WHERE uuid = $1 AND deleted_at IS NULL",
-            args![uuid, metadata, now()],
-        )
-        .await?;
-    Ok(n > 0)
+    let rows: Vec<UuidRow> = h.conn().fetch_all(&sql, args).await?;
+    Ok(items
+        .iter()
+        .map(|(uuid, _)| rows.iter().any(|r| r.0 == *uuid))
+        .collect())
+}
+
+/// A prover task's uuid.
+struct UuidRow(Uuid);
+
+impl FromDbRow for UuidRow {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        row.uuid("uuid").map(UuidRow)
+    }
 }
 
 /// `$first, $first+1, …` (`count` placeholders), for `IN (…)` lists.

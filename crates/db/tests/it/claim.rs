@@ -154,8 +154,36 @@ backend_tests! {
         assert!(blocked.blocked);
         assert_eq!(blocked.assigned.as_ref(), Some(&b.prover_task));
         assert!(!prover_task::outstanding(db.db(), &prover(2).public_key, &[]).await.unwrap().blocked);
+        // Batched: each request answered as alone, in order.
+        let reqs = vec![
+            (prover(2).public_key, vec![]),
+            (key.clone(), vec![TaskType::Batch]),
+            (key.clone(), vec![TaskType::Chunk, TaskType::Batch]),
+        ];
+        let many = prover_task::outstanding_many(db.db(), &reqs).await.unwrap();
+        for ((k, types), found) in reqs.iter().zip(&many) {
+            assert_eq!(*found, prover_task::outstanding(db.db(), k, types).await.unwrap());
+        }
+        assert_eq!((many[1].blocked, many[1].assigned.is_none()), (true, true));
+        assert_eq!(many[2].assigned.as_ref(), Some(&b.prover_task));
+        assert!(prover_task::outstanding_many(db.db(), &[]).await.unwrap().is_empty());
         assert!(rollproof_db::block_list::remove(db.db(), &key).await.unwrap());
         assert!(!prover_task::outstanding(db.db(), &key, &[]).await.unwrap().blocked);
+    }
+
+    async fn metadata_stored_in_one_statement(db: &TestDb) {
+        insert_chunks(db, 2).await;
+        let a = claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
+        let b = claim(db, &request(TaskType::Chunk, 2, 1, 5)).await;
+        let unknown = rollproof_db::Uuid::new_v4();
+        let items = vec![(a.prover_task.uuid, b"meta-a".to_vec()), (unknown, b"x".to_vec()), (b.prover_task.uuid, b"meta-b".to_vec())];
+        assert_eq!(prover_task::set_metadata_many(db.db(), &items).await.unwrap(), vec![true, false, true]);
+        for (uuid, meta) in [(a.prover_task.uuid, &b"meta-a"[..]), (b.prover_task.uuid, &b"meta-b"[..])] {
+            let pt = prover_task::get_by_uuid(db.db(), uuid).await.unwrap().unwrap();
+            assert_eq!(pt.metadata.as_deref(), Some(meta));
+        }
+        assert!(!prover_task::set_metadata(db.db(), unknown, b"y").await.unwrap());
+        assert!(prover_task::set_metadata_many(db.db(), &[]).await.unwrap().is_empty());
     }
 
     async fn claim_returns_the_stored_assignment(db: &TestDb) {
