@@ -16,7 +16,8 @@ use crate::{
     db::{now, Executor},
     error::Result,
     prover_task::placeholders,
-    proving::{table, Table},
+    proving::{table, Table, TABLES},
+    Backend,
 };
 
 /// One assignment to fail.
@@ -119,6 +120,10 @@ pub(super) async fn fail_assignments(
 ) -> Result<Vec<FailureResult>> {
     if reqs.is_empty() {
         return Ok(Vec::new());
+    }
+    let distinct = reqs.iter().map(|r| r.uuid).collect::<HashSet<_>>().len() == reqs.len();
+    if conn.backend() == Backend::Postgres && distinct {
+        return fail_in_one_statement(conn, reqs, session_attempts, at).await;
     }
     let mut conn = conn.reborrow();
     let held = lock_assignments(&mut conn, reqs).await?;
@@ -374,4 +379,150 @@ async fn release_attempts(
         out.extend(rows.into_iter().map(|r| (r.0, r.1)));
     }
     Ok(out)
+}
+
+/// PostgreSQL's [`fail_assignments`] for distinct uuids: ONE statement (one round trip however
+/// many requests) that locks the prover tasks (by uuid), then the task rows (by hash), closes
+/// the assignments that pass the checks and whose task row is live, releases their attempts,
+/// and reports per request what it found; the checks are then read from that report by the
+/// same [`check`] as the multi-statement path.
+async fn fail_in_one_statement(
+    conn: &mut Conn<'_>,
+    reqs: &[FailureRequest],
+    session_attempts: u8,
+    at: NaiveDateTime,
+) -> Result<Vec<FailureResult>> {
+    let mut args: Vec<Arg> = args![at];
+    let mut rows = Vec::new();
+    for (slot, r) in reqs.iter().enumerate() {
+        let n = args.len();
+        let casts = [
+            "::bigint", "::uuid", "::text", "::bigint", "::text", "::bigint",
+        ];
+        let values: Vec<String> = (0..6)
+            .map(|i| format!("${}{}", n + 1 + i, if slot == 0 { casts[i] } else { "" }))
+            .collect();
+        rows.push(format!("({})", values.join(", ")));
+        args.extend(args![
+            slot as i64,
+            r.uuid,
+            r.prover_public_key.clone(),
+            r.task.map(|(t, _)| i64::from(t.as_i16())),
+            r.task.map(|(_, id)| id),
+            r.failure
+        ]);
+    }
+    let sql = one_statement_sql(&rows.join(", "), session_attempts);
+    let found: Vec<(usize, Option<Held>, bool, bool, bool)> = conn.fetch_all(&sql, args).await?;
+    let mut out: Vec<FailureResult> = vec![Err(FailureRefused::UnknownAssignment); reqs.len()];
+    for (slot, pt, task_live, closed, failed) in found {
+        let (Some(req), Some(pt)) = (reqs.get(slot), pt) else {
+            continue;
+        };
+        out[slot] = match check(req, &pt, false) {
+            Err(refused) => Err(refused),
+            Ok(_) if !task_live => Err(FailureRefused::TaskGone {
+                table: table(pt.task_type)?.name,
+                task_id: pt.task_id,
+            }),
+            Ok(_) if closed => Ok(FailureOutcome {
+                object_failed: failed,
+            }),
+            Ok(_) => {
+                return Err(crate::Error::InvalidState {
+                    what: "prover_task",
+                    key: req.uuid.to_string(),
+                    reason: "passed every check but was not closed".into(),
+                })
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// The statement of [`fail_in_one_statement`] over the request rows `values` (slot, uuid,
+/// public key, task type, task id, failure; `$1` is now).
+fn one_statement_sql(values: &str, session_attempts: u8) -> String {
+    let assigned = ProverTaskStatus::Assigned.as_i16();
+    let invalid = ProverTaskStatus::ProofInvalid.as_i16();
+    let (failed, verified) = (
+        ProvingStatus::Failed.as_i16(),
+        ProvingStatus::Verified.as_i16(),
+    );
+    let mut ctes = vec![
+        format!("req (slot, uuid, pk, task_type, task_id, failure) AS (VALUES {values})"),
+        "pt AS (SELECT p.uuid, p.prover_public_key, p.task_id, p.task_type, p.proving_status, \
+         p.failure_type FROM prover_task p WHERE p.uuid IN (SELECT uuid FROM req) \
+         AND p.deleted_at IS NULL ORDER BY p.uuid FOR UPDATE)"
+            .to_string(),
+        format!(
+            "ok AS (SELECT r.uuid, r.failure, pt.task_id, pt.task_type FROM req r \
+             JOIN pt ON pt.uuid = r.uuid WHERE pt.proving_status = {assigned} \
+             AND (r.pk IS NULL OR r.pk = pt.prover_public_key) AND (r.task_type IS NULL \
+             OR (r.task_type = pt.task_type AND r.task_id = pt.task_id)))"
+        ),
+    ];
+    let (mut live, mut newly_failed) = (Vec::new(), Vec::new());
+    for t in TABLES {
+        let (name, code) = (t.name, t.task_type.as_i16());
+        ctes.push(format!(
+            "obj_{name} AS (SELECT hash, proving_status AS old_status FROM {name} \
+             WHERE hash IN (SELECT task_id FROM ok WHERE task_type = {code}) \
+             AND deleted_at IS NULL ORDER BY hash FOR UPDATE)"
+        ));
+        ctes.push(format!(
+            "rel_{name} AS (UPDATE {name} AS t SET \
+             active_attempts = GREATEST(t.active_attempts - n.k, 0), \
+             proving_status = CASE WHEN t.total_attempts >= {session_attempts} \
+             AND t.active_attempts <= n.k AND t.proving_status NOT IN ({failed}, {verified}) \
+             THEN {failed} ELSE t.proving_status END, updated_at = $1 \
+             FROM (SELECT o.hash, o.old_status, (SELECT COUNT(*) FROM ok \
+             WHERE ok.task_type = {code} AND ok.task_id = o.hash) AS k FROM obj_{name} o) AS n \
+             WHERE t.hash = n.hash AND t.deleted_at IS NULL \
+             RETURNING t.hash, n.old_status, t.proving_status)"
+        ));
+        live.push(format!("SELECT hash, {code} AS task_type FROM obj_{name}"));
+        newly_failed.push(format!(
+            "SELECT hash, {code} AS task_type FROM rel_{name} \
+             WHERE proving_status = {failed} AND old_status <> {failed}"
+        ));
+    }
+    ctes.push(format!("live AS ({})", live.join(" UNION ALL ")));
+    ctes.push(format!(
+        "newly_failed AS ({})",
+        newly_failed.join(" UNION ALL ")
+    ));
+    ctes.push(format!(
+        "closed AS (UPDATE prover_task p SET proving_status = {invalid}, \
+         failure_type = ok.failure, updated_at = $1 FROM ok WHERE p.uuid = ok.uuid \
+         AND EXISTS (SELECT 1 FROM live WHERE live.hash = ok.task_id \
+         AND live.task_type = ok.task_type) RETURNING p.uuid)"
+    ));
+    format!(
+        "WITH {} SELECT r.slot, pt.uuid, pt.prover_public_key, pt.task_id, pt.task_type, \
+         pt.proving_status, pt.failure_type, \
+         CASE WHEN EXISTS (SELECT 1 FROM live WHERE live.hash = pt.task_id \
+         AND live.task_type = pt.task_type) THEN 1 ELSE 0 END AS task_live, \
+         CASE WHEN EXISTS (SELECT 1 FROM closed WHERE closed.uuid = r.uuid) THEN 1 ELSE 0 END \
+         AS closed, CASE WHEN EXISTS (SELECT 1 FROM newly_failed f WHERE f.hash = pt.task_id \
+         AND f.task_type = pt.task_type) THEN 1 ELSE 0 END AS failed \
+         FROM req r LEFT JOIN pt ON pt.uuid = r.uuid",
+        ctes.join(", ")
+    )
+}
+
+impl FromDbRow for (usize, Option<Held>, bool, bool, bool) {
+    fn from_row(row: &DbRow<'_>) -> Result<Self> {
+        let held = match row.opt_text("prover_public_key")? {
+            Some(_) => Some(<(Uuid, Held)>::from_row(row)?.1),
+            None => None,
+        };
+        Ok((
+            row.int("slot")? as usize,
+            held,
+            row.int("task_live")? != 0,
+            row.int("closed")? != 0,
+            row.int("failed")? != 0,
+        ))
+    }
 }

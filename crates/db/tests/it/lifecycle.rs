@@ -138,14 +138,12 @@ backend_tests! {
             own(&d2, 4, ProverTaskFailureType::SubmitStatusNotOk), // failed already
             FailureRequest::of(rollproof_db::Uuid::new_v4(), ProverTaskFailureType::SubmitStatusNotOk),
             own(&b0, 2, ProverTaskFailureType::VerificationFailed),
-            own(&a0, 1, ProverTaskFailureType::SubmitStatusNotOk), // the same uuid again
         ];
         let out = tasks::record_failures(db.db(), &reqs, 2).await.unwrap();
         assert_eq!(out[1], Err(FailureRefused::UnknownAssignment));
         assert_eq!(out[2], Err(FailureRefused::OtherTask));
         assert_eq!(out[3], Err(FailureRefused::NotAssigned { status: ProverTaskStatus::ProofInvalid, failure_type: ProverTaskFailureType::ServerError }));
         assert_eq!(out[4], Err(FailureRefused::UnknownAssignment));
-        assert!(matches!(out[6], Err(FailureRefused::NotAssigned { status: ProverTaskStatus::ProofInvalid, .. })), "{:?}", out[6]);
         // Both provers of chunk 0 failed in the batch: two attempts released, the task failed.
         assert_eq!((out[0].clone().unwrap().object_failed, out[5].clone().unwrap().object_failed), (true, true));
         let c = chunk::get_by_index(db.db(), 0).await.unwrap().unwrap();
@@ -160,6 +158,14 @@ backend_tests! {
         let c = chunk::get_by_index(db.db(), 1).await.unwrap().unwrap();
         assert_eq!((c.proving.proving_status, c.proving.active_attempts), (ProvingStatus::Assigned, 1));
         assert!(tasks::record_failures(db.db(), &[], 2).await.unwrap().is_empty());
+
+        // The same uuid twice in one batch: the second is no longer assigned.
+        let e2 = claim(db, &request(TaskType::Chunk, 5, 1, 2)).await;
+        assert_eq!(e2.task_id, h(10, 2));
+        let twice = [own(&e2, 5, ProverTaskFailureType::SubmitStatusNotOk), own(&e2, 5, ProverTaskFailureType::SubmitStatusNotOk)];
+        let out = tasks::record_failures(db.db(), &twice, 2).await.unwrap();
+        assert_eq!(out[0], Ok(tasks::FailureOutcome { object_failed: true }));
+        assert!(matches!(out[1], Err(FailureRefused::NotAssigned { status: ProverTaskStatus::ProofInvalid, .. })), "{:?}", out[1]);
     }
 
     async fn failure_of_a_vanished_or_failed_task(db: &TestDb) {
