@@ -51,6 +51,18 @@ use std::sync::Arc;
 pub use config::Config;
 use rollproof_db::Db;
 
+/// Logs to stderr at the levels `RUST_LOG` sets, `default` when it is unset or invalid (the
+/// binaries: `info` (sqlx: `warn`) for the API and the cron, so an operator sees what they do;
+/// `warn` for the tool, which prints its own results).
+pub fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
 /// Connects to the configured database and applies the migrations.
 pub async fn connect(config: &Config) -> rollproof_db::Result<Db> {
     config.db.connect().await

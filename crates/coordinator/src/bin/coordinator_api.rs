@@ -8,6 +8,7 @@ use rollproof_coordinator::{api, app_state, connect, Config};
 /// Serves the prover-facing coordinator API (challenge, login, get_task, submit_proof, health)
 /// and Prometheus `/metrics`. Config values can be overridden by environment variables
 /// `COORDINATOR_<JSON_PATH>` with `__` between levels, e.g. `COORDINATOR_DB__DSN`.
+/// Logs go to stderr, at RUST_LOG's levels (default info).
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -24,9 +25,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    rollproof_coordinator::init_logging("info,sqlx=warn");
     let args = Args::parse();
     let config = Config::load(&args.config)?;
     let db = connect(&config).await?;

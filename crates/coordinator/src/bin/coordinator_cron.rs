@@ -7,7 +7,8 @@ use rollproof_coordinator::{connect, cron, Config};
 
 /// Times out assignments older than their type's collection time, fails tasks out of attempts,
 /// re-checks batch/bundle readiness and deletes old challenges. Safe to run several copies
-/// against one PostgreSQL. Config overrides as for coordinator_api (`COORDINATOR_*`).
+/// against one PostgreSQL. Config overrides as for coordinator_api (`COORDINATOR_*`). Logs go
+/// to stderr, at RUST_LOG's levels (default info).
 #[derive(Parser)]
 #[command(version)]
 struct Args {
@@ -24,9 +25,7 @@ struct Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .init();
+    rollproof_coordinator::init_logging("info,sqlx=warn");
     let args = Args::parse();
     let config = Config::load(&args.config)?;
     let db = connect(&config).await?;

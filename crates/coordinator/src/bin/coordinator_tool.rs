@@ -116,10 +116,7 @@ fn parse_status(s: &str) -> Result<ProvingStatus, String> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_writer(std::io::stderr)
-        .init();
+    rollproof_coordinator::init_logging("warn");
     let args = Args::parse();
     let config = Config::load(&args.config)?;
     if let Command::Verify {
