@@ -14,6 +14,14 @@ use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, ProvingStatu
 use crate::common::{backend_tests, claim, insert_chunks, request};
 
 backend_tests! {
+    async fn analyze_refreshes_our_tables(db: &TestDb) {
+        insert_chunks(db, 3).await;
+        claim(db, &request(TaskType::Chunk, 1, 1, 5)).await;
+        stats::analyze(db.db()).await.unwrap();
+        // Still usable afterwards (plans made on the new statistics).
+        assert_eq!(stats::count_tasks(db.db(), TaskType::Chunk, ProvingStatus::Unassigned).await.unwrap(), 2);
+    }
+
     async fn challenge_replay_is_refused_and_old_ones_are_cleaned(db: &TestDb) {
         challenge::insert(db.db(), "token-1").await.unwrap();
         let err = challenge::insert(db.db(), "token-1").await.unwrap_err();
