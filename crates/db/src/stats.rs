@@ -203,7 +203,7 @@ pub async fn oldest_unassigned<'c>(
     Ok(n.map(i64::unsigned_abs))
 }
 
-/// Refreshes the query planner's statistics of every table (`ANALYZE`). The database does this
+/// Refreshes the query planner's statistics of our tables (`ANALYZE`). The database does this
 /// by itself (autovacuum) within a minute or so of a table changing much; until then a table
 /// that grew from empty is planned as if it were tiny, which can pick slow plans. The benchmark
 /// calls it once under load, so that it measures the steady state.

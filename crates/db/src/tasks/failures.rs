@@ -147,21 +147,17 @@ pub(super) async fn fail_assignments(
             Err(refused) => out[i] = Some(Err(refused)),
         }
     }
-    let mut by_table: BTreeMap<i16, Vec<(B256, Vec<usize>)>> = BTreeMap::new();
-    for ((task_type, task_id), slots) in accepted {
-        by_table
-            .entry(task_type)
-            .or_default()
-            .push((task_id, slots));
-    }
-    let mut failed_now = Vec::new();
-    for (task_type, tasks) in by_table {
-        let t = table(TaskType::try_from(task_type as i64).map_err(|_| {
-            crate::Error::InvalidValue {
-                column: "prover_task.task_type",
-                reason: format!("unknown task type {task_type}"),
-            }
-        })?)?;
+    // Table by table, in the order of TABLES (every batch locks in the same order).
+    for t in TABLES {
+        let code = t.task_type.as_i16();
+        let tasks: Vec<(B256, Vec<usize>)> = accepted
+            .iter()
+            .filter(|((task_type, _), _)| *task_type == code)
+            .map(|((_, hash), slots)| (*hash, slots.clone()))
+            .collect();
+        if tasks.is_empty() {
+            continue;
+        }
         let hashes: Vec<B256> = tasks.iter().map(|(h, _)| *h).collect();
         let old = lock_tasks(&mut conn, t, &hashes).await?;
         let mut live = Vec::new();
@@ -178,6 +174,7 @@ pub(super) async fn fail_assignments(
             }
         }
         close_assignments(&mut conn, reqs, live.iter().flat_map(|(_, s)| s), at).await?;
+        let mut failed_now = Vec::new();
         for (hash, status) in release_attempts(&mut conn, t, &live, session_attempts, at).await? {
             if status == ProvingStatus::Failed && old.get(&hash) != Some(&ProvingStatus::Failed) {
                 failed_now.push(hash);
