@@ -9,6 +9,7 @@ use axum::{
     http::HeaderMap,
     response::Response,
     routing::{get, post},
+    serve::ListenerExt,
     Router,
 };
 pub use rollproof_coordinator_wire::{
@@ -127,12 +128,18 @@ pub fn router(state: Arc<AppState>, body_limit: usize) -> Router {
         .with_state(state)
 }
 
-/// Serves `router` on `listener` until the future `shutdown` completes.
+/// Serves `router` on `listener` until the future `shutdown` completes. Connections are
+/// `TCP_NODELAY`: a response goes out when written, not after the client's delayed ACK.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY on a connection: {e}");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -502,16 +509,10 @@ async fn submit_proof(
     }
     let pt = rollproof_db::prover_task::get_by_uuid(&s.db, uuid)
         .await?
-        .filter(|pt| pt.prover_public_key == claims.public_key)
         .ok_or_else(unknown_assignment)?;
-    if pt.task_id.to_string() != req.task_id.to_lowercase() || pt.task_type as u8 != req.task_type {
-        return Err(other_task());
-    }
-    let late = pt.proving_status == ProverTaskStatus::ProofInvalid
-        && pt.failure_type == ProverTaskFailureType::Timeout;
-    if pt.proving_status != ProverTaskStatus::Assigned && !late {
-        return Err(already_submitted());
-    }
+    tasks::check_proof_submission(&pt, &claims.public_key, named_task(&req)).map_err(refused)?;
+    // Past the checks, a prover task that is not assigned any more timed out.
+    let late = pt.proving_status != ProverTaskStatus::Assigned;
     let attempts = s.config.prover_manager.session_attempts;
     let started = Instant::now();
     let verifiers = Arc::clone(&s.verifiers);
@@ -563,49 +564,49 @@ async fn record_reported_failure(
     uuid: Uuid,
     req: &SubmitProofRequest,
 ) -> Result<Response, ApiError> {
-    // A task id or type that cannot be the assignment's names no task: refused as another
-    // task's, after the ownership check, like a well-formed mismatch.
-    let task_type = TaskType::try_from(req.task_type as i64).unwrap_or(TaskType::Undefined);
-    let task_id = req.task_id.parse::<B256>().unwrap_or_default();
     let failure = tasks::FailureRequest {
         uuid,
         failure: ProverTaskFailureType::SubmitStatusNotOk,
         prover_public_key: Some(claims.public_key.clone()),
-        task: Some((task_type, task_id)),
+        task: Some(named_task(req)),
     };
-    match s.failures.record(failure).await? {
-        Ok(_) => {
-            s.metrics.prover_failures.inc();
-            tracing::info!(%uuid, failure_type = req.failure_type, msg = %req.failure_msg, "prover reported failure");
-            Ok(ok(serde_json::Value::Null))
-        }
-        Err(tasks::FailureRefused::UnknownAssignment) => Err(unknown_assignment()),
-        Err(tasks::FailureRefused::OtherTask) => Err(other_task()),
-        Err(tasks::FailureRefused::NotAssigned {
+    s.failures.record(failure).await?.map_err(refused)?;
+    s.metrics.prover_failures.inc();
+    tracing::info!(%uuid, failure_type = req.failure_type, msg = %req.failure_msg, "prover reported failure");
+    Ok(ok(serde_json::Value::Null))
+}
+
+/// The task a submission names. A task id or type that cannot be the assignment's names no
+/// task: refused as another task's, after the ownership check, like a well-formed mismatch.
+fn named_task(req: &SubmitProofRequest) -> (TaskType, B256) {
+    let task_type = TaskType::try_from(req.task_type as i64).unwrap_or(TaskType::Undefined);
+    (task_type, req.task_id.parse::<B256>().unwrap_or_default())
+}
+
+/// The answer to a submission the checks refused (`tasks::check_proof_submission`,
+/// `tasks::record_failures`).
+fn refused(refused: tasks::FailureRefused) -> ApiError {
+    match refused {
+        tasks::FailureRefused::UnknownAssignment => unknown_assignment(),
+        tasks::FailureRefused::OtherTask => ApiError::new(
+            BAD_PARAMETER,
+            "task_id/task_type do not match the assignment",
+        ),
+        tasks::FailureRefused::NotAssigned {
             status: ProverTaskStatus::ProofInvalid,
             failure_type: ProverTaskFailureType::Timeout,
-        }) => Err(ApiError::new(PROOF_FAILURE, "task already timed out")),
-        Err(tasks::FailureRefused::NotAssigned { .. }) => Err(already_submitted()),
-        Err(refused @ tasks::FailureRefused::TaskGone { .. }) => Err(ApiError::new(
-            PROOF_FAILURE,
-            format!("cannot record the failure: {refused}"),
-        )),
+        } => ApiError::new(PROOF_FAILURE, "task already timed out"),
+        tasks::FailureRefused::NotAssigned { .. } => {
+            ApiError::new(PROOF_FAILURE, "proof already submitted for this task")
+        }
+        gone @ tasks::FailureRefused::TaskGone { .. } => {
+            ApiError::new(PROOF_FAILURE, format!("cannot record the failure: {gone}"))
+        }
     }
 }
 
 fn unknown_assignment() -> ApiError {
     ApiError::new(PROOF_FAILURE, "no such task assigned to this prover")
-}
-
-fn other_task() -> ApiError {
-    ApiError::new(
-        BAD_PARAMETER,
-        "task_id/task_type do not match the assignment",
-    )
-}
-
-fn already_submitted() -> ApiError {
-    ApiError::new(PROOF_FAILURE, "proof already submitted for this task")
 }
 
 async fn metrics(State(s): Shared) -> Result<String, ApiError> {

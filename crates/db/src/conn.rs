@@ -26,6 +26,47 @@ pub(crate) enum Arg {
     Bytes(Option<Vec<u8>>),
     Time(Option<NaiveDateTime>),
     Uuid(Uuid),
+    /// A whole column of a batch as one PostgreSQL array (see [`List`]).
+    List(List),
+}
+
+/// A column of a batch bound as ONE PostgreSQL array parameter (`$n::bigint[]`, `$n::text[]`,
+/// `$n::bytea[]`, `$n::uuid[]`), to be expanded with `unnest`: a batched statement then has
+/// the same text whatever the batch size, so each connection prepares it once and the server
+/// does not plan it anew for every size (planning a statement built per batch cost as much as
+/// running it). SQLite has no arrays: statements taking one are PostgreSQL-only.
+#[derive(Debug, Clone)]
+pub(crate) enum List {
+    Int(Vec<Option<i64>>),
+    Text(Vec<Option<String>>),
+    Bytes(Vec<Option<Vec<u8>>>),
+    Uuid(Vec<Uuid>),
+}
+
+impl List {
+    /// A text column of hashes (in their database form).
+    pub(crate) fn hashes<'a>(hashes: impl IntoIterator<Item = &'a B256>) -> Self {
+        List::Text(hashes.into_iter().map(|h| Some(hash_to_text(h))).collect())
+    }
+
+    /// The list as one argument per value (for SQLite's `IN (…)`).
+    fn into_args(self) -> Vec<Arg> {
+        match self {
+            List::Int(v) => v.into_iter().map(Arg::Int).collect(),
+            List::Text(v) => v.into_iter().map(Arg::Text).collect(),
+            List::Bytes(v) => v.into_iter().map(Arg::Bytes).collect(),
+            List::Uuid(v) => v.into_iter().map(Arg::Uuid).collect(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            List::Int(v) => v.len(),
+            List::Text(v) => v.len(),
+            List::Bytes(v) => v.len(),
+            List::Uuid(v) => v.len(),
+        }
+    }
 }
 
 /// Converts a Rust value into a query parameter.
@@ -65,6 +106,7 @@ into_arg! {
     B256 => |v| Arg::Text(Some(hash_to_text(&v)));
     &B256 => |v| Arg::Text(Some(hash_to_text(v)));
     Option<B256> => |v| Arg::Text(v.as_ref().map(hash_to_text));
+    List => |v| Arg::List(v);
 }
 
 /// Status enums are bound by their numeric value.
@@ -95,6 +137,14 @@ macro_rules! args {
 }
 pub(crate) use args;
 
+/// `$first, $first+1, …` (`count` placeholders), for `IN (…)` lists.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The text form of a hash in the database: `0x` + 64 lowercase hex digits.
 pub(crate) fn hash_to_text(hash: &B256) -> String {
     format!("{hash:#x}")
@@ -108,10 +158,36 @@ pub(crate) fn to_i64(value: u64, column: &'static str) -> Result<i64> {
     })
 }
 
+/// How a backend binds a [`List`].
+trait BindList: Database {
+    fn add_list(out: &mut <Self as Database>::Arguments<'_>, list: List) -> Result<()>;
+}
+
+impl BindList for Postgres {
+    fn add_list(out: &mut <Self as Database>::Arguments<'_>, list: List) -> Result<()> {
+        match list {
+            List::Int(v) => out.add(v),
+            List::Text(v) => out.add(v),
+            List::Bytes(v) => out.add(v),
+            List::Uuid(v) => out.add(v),
+        }
+        .map_err(|e| Error::Sqlx(sqlx::Error::Encode(e)))
+    }
+}
+
+impl BindList for Sqlite {
+    fn add_list(_: &mut <Self as Database>::Arguments<'_>, _: List) -> Result<()> {
+        Err(Error::InvalidValue {
+            column: "(parameter)",
+            reason: "array parameters are PostgreSQL-only (an SQLite path bound one)".into(),
+        })
+    }
+}
+
 /// Binds every argument into the backend's argument buffer.
 fn build_args<'q, DB>(args: Vec<Arg>) -> Result<<DB as Database>::Arguments<'q>>
 where
-    DB: Database,
+    DB: BindList,
     Option<i64>: Encode<'q, DB> + Type<DB>,
     Option<String>: Encode<'q, DB> + Type<DB>,
     Option<Vec<u8>>: Encode<'q, DB> + Type<DB>,
@@ -126,10 +202,31 @@ where
             Arg::Bytes(v) => out.add(v),
             Arg::Time(v) => out.add(v),
             Arg::Uuid(v) => out.add(v),
+            Arg::List(v) => {
+                DB::add_list(&mut out, v)?;
+                Ok(())
+            }
         };
         added.map_err(|e| Error::Sqlx(sqlx::Error::Encode(e)))?;
     }
     Ok(out)
+}
+
+/// SQL that differs between the backends.
+impl Backend {
+    /// The condition "`column` is one of `values`", its parameters numbered from `$first`:
+    /// `column = ANY($first)` over one array on PostgreSQL (the same statement text for any
+    /// number of values), `column IN ($first, …)` on SQLite. An empty list matches nothing.
+    pub(crate) fn any_of(self, column: &str, first: usize, values: List) -> (String, Vec<Arg>) {
+        match self {
+            Backend::Postgres => (format!("{column} = ANY(${first})"), vec![Arg::List(values)]),
+            Backend::Sqlite if values.len() == 0 => ("1 = 0".into(), Vec::new()),
+            Backend::Sqlite => {
+                let list = placeholders(first, values.len());
+                (format!("{column} IN ({list})"), values.into_args())
+            }
+        }
+    }
 }
 
 /// A borrowed connection of either backend.

@@ -8,9 +8,10 @@ use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, TaskType, B2
 use uuid::Uuid;
 
 use crate::{
-    conn::{args, Arg, Conn, DbRow, FromDbRow},
+    conn::{args, placeholders, Arg, Conn, DbRow, FromDbRow, List},
     db::{now, Executor},
     error::{Error, Result},
+    Backend,
 };
 
 /// Who a prover is, as it logged in.
@@ -201,25 +202,28 @@ pub async fn find_assigned<'c>(
 
 /// The query of [`find_assigned`], with its arguments numbered from `$first`.
 fn assigned_query(first: usize, public_key: &str, task_types: &[TaskType]) -> (String, Vec<Arg>) {
-    let mut sql = format!(
-        "SELECT {COLUMNS} FROM prover_task WHERE prover_public_key = ${first} \
-         AND proving_status = ${} AND deleted_at IS NULL",
-        first + 1
-    );
-    let mut args = args![public_key, ProverTaskStatus::Assigned];
-    if !task_types.is_empty() {
-        sql.push_str(&format!(
-            " AND task_type IN ({})",
-            placeholders(first + 2, task_types.len())
-        ));
-        args.extend(
-            task_types
-                .iter()
-                .map(|t| crate::conn::IntoArg::into_arg(*t)),
-        );
+    let sql = assigned_sql(&format!("${first}"), &format!("${}", first + 1));
+    (sql, args![public_key, task_type_mask(task_types)])
+}
+
+/// The SELECT of [`find_assigned`] over SQL expressions for the public key and the
+/// [`task_type_mask`].
+fn assigned_sql(public_key: &str, mask: &str) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM prover_task WHERE prover_public_key = {public_key} \
+         AND proving_status = {assigned} AND deleted_at IS NULL AND ({mask} >> task_type) & 1 = 1 \
+         ORDER BY id DESC LIMIT 1",
+        assigned = ProverTaskStatus::Assigned.as_i16()
+    )
+}
+
+/// A set of task types as one integer, bit `t` set for type `t` (every bit for "all types"),
+/// so that the statement's text does not depend on how many types a prover asks for.
+fn task_type_mask(task_types: &[TaskType]) -> i64 {
+    if task_types.is_empty() {
+        return -1;
     }
-    sql.push_str(" ORDER BY id DESC LIMIT 1");
-    (sql, args)
+    task_types.iter().fold(0, |mask, t| mask | 1 << t.as_i16())
 }
 
 /// What [`outstanding`] found about a prover asking for work.
@@ -238,14 +242,13 @@ pub async fn outstanding<'c>(
     public_key: &str,
     task_types: &[TaskType],
 ) -> Result<Outstanding> {
-    let (sql, args) = outstanding_query(0, 1, public_key, task_types);
-    let mut h = ex.acquire().await?;
-    let row: OutstandingRow = h.conn().fetch_one(&sql, args).await?;
-    Ok(row.1)
+    let mut found = outstanding_many(ex, &[(public_key.to_owned(), task_types.to_vec())]).await?;
+    found.pop().ok_or_else(|| lost("outstanding"))
 }
 
-/// [`outstanding`] for several provers (public key, task types) in one statement (the
-/// coordinator batches the get_task calls that arrive together); result `i` is request `i`'s.
+/// [`outstanding`] for several provers (public key, task types); result `i` is request `i`'s.
+/// PostgreSQL: one statement for all (the coordinator batches the get_task calls that arrive
+/// together); SQLite: one per prover.
 pub async fn outstanding_many<'c>(
     ex: impl Executor<'c>,
     reqs: &[(String, Vec<TaskType>)],
@@ -253,14 +256,30 @@ pub async fn outstanding_many<'c>(
     if reqs.is_empty() {
         return Ok(Vec::new());
     }
-    let (mut parts, mut args) = (Vec::new(), Vec::new());
-    for (slot, (public_key, task_types)) in reqs.iter().enumerate() {
-        let (sql, a) = outstanding_query(slot, args.len() + 1, public_key, task_types);
-        parts.push(sql);
-        args.extend(a);
-    }
     let mut h = ex.acquire().await?;
-    let rows: Vec<OutstandingRow> = h.conn().fetch_all(&parts.join(" UNION ALL "), args).await?;
+    let mut conn = h.conn();
+    let rows: Vec<OutstandingRow> = match conn.backend() {
+        Backend::Postgres => {
+            let from = "unnest($1::bigint[], $2::text[], $3::bigint[]) AS r (slot, pk, mask) \
+                        LEFT JOIN LATERAL";
+            let sql = outstanding_sql("r.slot", "r.pk", "r.mask", from);
+            let args = args![
+                List::Int((0..reqs.len()).map(|i| Some(i as i64)).collect()),
+                List::Text(reqs.iter().map(|(pk, _)| Some(pk.clone())).collect()),
+                List::Int(reqs.iter().map(|(_, t)| Some(task_type_mask(t))).collect())
+            ];
+            conn.fetch_all(&sql, args).await?
+        }
+        Backend::Sqlite => {
+            let sql = outstanding_sql("$1", "$2", "$3", "(SELECT 1) AS r LEFT JOIN");
+            let mut rows = Vec::with_capacity(reqs.len());
+            for (slot, (pk, types)) in reqs.iter().enumerate() {
+                let args = args![slot as i64, pk, task_type_mask(types)];
+                rows.push(conn.fetch_one(&sql, args).await?);
+            }
+            rows
+        }
+    };
     let mut out = vec![None; reqs.len()];
     for OutstandingRow(slot, o) in rows {
         if let Some(entry) = out.get_mut(slot) {
@@ -268,34 +287,32 @@ pub async fn outstanding_many<'c>(
         }
     }
     out.into_iter()
-        .map(|o| {
-            o.ok_or_else(|| Error::InvalidState {
-                what: "prover_task",
-                key: "outstanding".into(),
-                reason: "a batched read lost a prover's row".into(),
-            })
-        })
+        .map(|o| o.ok_or_else(|| lost("outstanding_many")))
         .collect()
 }
 
-/// The statement of [`outstanding`] for request `slot`, arguments numbered from `$first`: one
-/// row, the slot, whether the key is blocked, and the assigned task's columns (NULL if none).
-fn outstanding_query(
-    slot: usize,
-    first: usize,
-    public_key: &str,
-    task_types: &[TaskType],
-) -> (String, Vec<Arg>) {
-    let (assigned_sql, args) = assigned_query(first, public_key, task_types);
-    let sql = format!(
-        "SELECT {slot} AS slot, CASE WHEN EXISTS (SELECT 1 FROM prover_block_list \
-         WHERE public_key = ${first} AND deleted_at IS NULL) THEN 1 ELSE 0 END AS blocked, pt.* \
-         FROM (SELECT 1 AS one) AS one LEFT JOIN ({assigned_sql}) AS pt ON 1 = 1"
-    );
-    (sql, args)
+/// The error of a batched read that did not return a row for every request.
+fn lost(what: &str) -> Error {
+    Error::InvalidState {
+        what: "prover_task",
+        key: what.into(),
+        reason: "a read lost a prover's row".into(),
+    }
 }
 
-/// A row of [`outstanding_query`]: its slot and what it found.
+/// The statement of [`outstanding_many`]: a row per row of `from_join` (the rows, up to the
+/// join keyword, whose slot, public key and task type mask the SQL expressions give): the
+/// slot, whether the key is blocked, and the assigned task's columns (NULL if none).
+fn outstanding_sql(slot: &str, public_key: &str, mask: &str, from_join: &str) -> String {
+    format!(
+        "SELECT {slot} AS slot, CASE WHEN EXISTS (SELECT 1 FROM prover_block_list \
+         WHERE public_key = {public_key} AND deleted_at IS NULL) THEN 1 ELSE 0 END AS blocked, \
+         pt.* FROM {from_join} ({assigned}) AS pt ON 1 = 1",
+        assigned = assigned_sql(public_key, mask)
+    )
+}
+
+/// A row of [`outstanding_sql`]: its slot and what it found.
 struct OutstandingRow(usize, Outstanding);
 
 impl FromDbRow for OutstandingRow {
@@ -348,7 +365,8 @@ pub async fn recent_failures<'c>(
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-struct TaskIdRow(B256);
+/// A single `task_id` column.
+pub(crate) struct TaskIdRow(pub(crate) B256);
 
 impl FromDbRow for TaskIdRow {
     fn from_row(row: &DbRow<'_>) -> Result<Self> {
@@ -366,15 +384,24 @@ pub(crate) fn newest_task_ids_subquery(
     status: ProverTaskStatus,
     limit: u32,
 ) -> (String, Vec<Arg>) {
-    let sql = format!(
-        "SELECT task_id FROM prover_task WHERE prover_public_key = ${} AND task_type = ${} \
-         AND proving_status = ${} AND deleted_at IS NULL ORDER BY id DESC LIMIT ${}",
-        first,
-        first + 1,
-        first + 2,
-        first + 3
-    );
+    let p = |i: usize| format!("${}", first + i);
+    let sql = newest_task_ids_sql(&p(0), &p(1), &p(2), &p(3));
     (sql, args![public_key, task_type, status, limit])
+}
+
+/// The SELECT of [`newest_task_ids_subquery`] over SQL expressions (placeholders, or the
+/// columns of a batch's rows) for the public key, task type, status and limit.
+pub(crate) fn newest_task_ids_sql(
+    public_key: &str,
+    task_type: &str,
+    status: &str,
+    limit: &str,
+) -> String {
+    format!(
+        "SELECT task_id FROM prover_task WHERE prover_public_key = {public_key} \
+         AND task_type = {task_type} AND proving_status = {status} AND deleted_at IS NULL \
+         ORDER BY id DESC LIMIT {limit}"
+    )
 }
 
 /// Stores the task metadata of an assignment (what building the universal task returned).
@@ -384,8 +411,8 @@ pub async fn set_metadata<'c>(ex: impl Executor<'c>, uuid: Uuid, metadata: &[u8]
     Ok(stored.first().copied().unwrap_or(false))
 }
 
-/// [`set_metadata`] for several assignments in one statement; result `i` says whether
-/// assignment `i` exists.
+/// [`set_metadata`] for several assignments; result `i` says whether assignment `i` exists.
+/// PostgreSQL: one statement for all; SQLite: one per assignment.
 pub async fn set_metadata_many<'c>(
     ex: impl Executor<'c>,
     items: &[(Uuid, Vec<u8>)],
@@ -393,26 +420,31 @@ pub async fn set_metadata_many<'c>(
     if items.is_empty() {
         return Ok(Vec::new());
     }
-    let mut args = args![now()];
-    let mut cases = String::new();
-    for (uuid, metadata) in items {
-        cases.push_str(&format!(
-            " WHEN ${} THEN ${}",
-            args.len() + 1,
-            args.len() + 2
-        ));
-        args.extend(args![*uuid, metadata]);
-    }
-    let list: Vec<String> = (0..items.len())
-        .map(|i| format!("${}", 2 + 2 * i))
-        .collect();
-    let sql = format!(
-        "UPDATE prover_task SET metadata = CASE uuid{cases} END, updated_at = $1 \
-         WHERE uuid IN ({}) AND deleted_at IS NULL RETURNING uuid",
-        list.join(", ")
-    );
+    let at = now();
     let mut h = ex.acquire().await?;
-    let rows: Vec<UuidRow> = h.conn().fetch_all(&sql, args).await?;
+    let mut conn = h.conn();
+    let rows: Vec<UuidRow> = match conn.backend() {
+        Backend::Postgres => {
+            let sql = "UPDATE prover_task AS p SET metadata = r.metadata, updated_at = $1 \
+                FROM unnest($2::uuid[], $3::bytea[]) AS r (id, metadata) \
+                WHERE p.uuid = r.id AND p.deleted_at IS NULL RETURNING uuid";
+            let args = args![
+                at,
+                List::Uuid(items.iter().map(|(u, _)| *u).collect()),
+                List::Bytes(items.iter().map(|(_, m)| Some(m.clone())).collect())
+            ];
+            conn.fetch_all(sql, args).await?
+        }
+        Backend::Sqlite => {
+            let sql = "UPDATE prover_task SET metadata = $3, updated_at = $1 \
+                WHERE uuid = $2 AND deleted_at IS NULL RETURNING uuid";
+            let mut rows = Vec::new();
+            for (uuid, metadata) in items {
+                rows.extend(conn.fetch_optional(sql, args![at, *uuid, metadata]).await?);
+            }
+            rows
+        }
+    };
     Ok(items
         .iter()
         .map(|(uuid, _)| rows.iter().any(|r| r.0 == *uuid))
@@ -426,12 +458,4 @@ impl FromDbRow for UuidRow {
     fn from_row(row: &DbRow<'_>) -> Result<Self> {
         row.uuid("uuid").map(UuidRow)
     }
-}
-
-/// `$first, $first+1, …` (`count` placeholders), for `IN (…)` lists.
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

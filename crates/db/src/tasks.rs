@@ -24,12 +24,12 @@ use rollproof_primitives::{
 use uuid::Uuid;
 
 use crate::{
-    conn::{args, to_i64, Conn, DbRow, FromDbRow, IntoArg},
+    conn::{args, to_i64, Conn, DbRow, FromDbRow, IntoArg, List},
     db::{now, Executor},
     error::{Error, Result},
     prover_task::{
-        insert_row, insert_values, lock_by_uuid, newest_task_ids_subquery, placeholders,
-        NewProverTask, ProverIdentity, ProverTask, COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
+        insert_row, insert_values, lock_by_uuid, newest_task_ids_subquery, NewProverTask,
+        ProverIdentity, ProverTask, COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
     },
     proving::{lock_row, mark_parents_ready, table, Table, TABLES},
     Backend,
@@ -37,7 +37,9 @@ use crate::{
 
 mod failures;
 mod many;
-pub use failures::{record_failures, FailureRefused, FailureRequest, FailureResult};
+pub use failures::{
+    check_proof_submission, record_failures, FailureRefused, FailureRequest, FailureResult,
+};
 pub use many::claim_many;
 
 /// What a prover asks for, and the limits that apply.
@@ -239,7 +241,7 @@ impl FromDbRow for ClaimedRow {
 pub async fn claim<'c>(ex: impl Executor<'c>, req: &ClaimRequest) -> Result<Option<Assignment>> {
     let t = table(req.task_type)?;
     let at = now();
-    let (conditions, args) = claim_conditions(req, t, at, true)?;
+    let (conditions, args) = claim_conditions(req, t, at, true, ex.backend())?;
     let claimed = match ex.backend() {
         Backend::Postgres => {
             let mut h = ex.acquire().await?;
@@ -271,6 +273,7 @@ fn claim_conditions(
     t: &Table,
     at: NaiveDateTime,
     per_prover: bool,
+    backend: Backend,
 ) -> Result<(String, Vec<crate::conn::Arg>)> {
     // The status is a literal (`<status>`, filled in per pass), so that the planner uses the
     // partial indexes of assigned and unassigned tasks even in a generic prepared plan
@@ -308,11 +311,10 @@ fn claim_conditions(
         return Ok((conditions, args));
     }
     if !req.exclude_task_ids.is_empty() {
-        conditions.push_str(&format!(
-            " AND hash NOT IN ({})",
-            placeholders(args.len() + 1, req.exclude_task_ids.len())
-        ));
-        args.extend(req.exclude_task_ids.iter().map(IntoArg::into_arg));
+        let (listed, list_args) =
+            backend.any_of("hash", args.len() + 1, List::hashes(&req.exclude_task_ids));
+        conditions.push_str(&format!(" AND NOT ({listed})"));
+        args.extend(list_args);
     }
     for (status, limit) in req.excluded_assignments() {
         let (sql, sub_args) = newest_task_ids_subquery(

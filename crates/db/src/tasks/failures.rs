@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use super::FailureOutcome;
 use crate::{
-    conn::{args, Arg, Conn, DbRow, FromDbRow, IntoArg},
+    conn::{args, hash_to_text, Arg, Conn, DbRow, FromDbRow, List},
     db::{now, Executor},
     error::Result,
-    prover_task::placeholders,
+    prover_task::ProverTask,
     proving::{table, Table, TABLES},
     Backend,
 };
@@ -121,8 +121,8 @@ pub(super) async fn fail_assignments(
     if reqs.is_empty() {
         return Ok(Vec::new());
     }
-    let distinct = reqs.iter().map(|r| r.uuid).collect::<HashSet<_>>().len() == reqs.len();
-    if conn.backend() == Backend::Postgres && distinct {
+    let distinct = || reqs.iter().map(|r| r.uuid).collect::<HashSet<_>>().len() == reqs.len();
+    if conn.backend() == Backend::Postgres && distinct() {
         return fail_in_one_statement(conn, reqs, session_attempts, at).await;
     }
     let mut conn = conn.reborrow();
@@ -220,38 +220,67 @@ impl FromDbRow for (Uuid, Held) {
 }
 
 /// Request `req`'s checks against its prover task `pt` (`closed`: an earlier request of the
-/// batch failed it already).
+/// batch failed it already, which then counts as its outcome).
 fn check<'a>(
     req: &FailureRequest,
     pt: &'a Held,
     closed: bool,
 ) -> std::result::Result<&'a Held, FailureRefused> {
-    if req
-        .prover_public_key
-        .as_ref()
-        .is_some_and(|k| *k != pt.prover_public_key)
-    {
+    let state = match closed {
+        true => (ProverTaskStatus::ProofInvalid, req.failure),
+        false => (pt.proving_status, pt.failure_type),
+    };
+    let claim = (req.prover_public_key.as_deref(), req.task);
+    check_held(
+        claim,
+        (&pt.prover_public_key, pt.task_type, pt.task_id),
+        state,
+        false,
+    )?;
+    Ok(pt)
+}
+
+/// submit_proof's checks of a proof for assignment `pt`, made before verifying it, in the
+/// same order and with the same answers as a failure report's ([`record_failures`]): another
+/// prover's assignment is unknown to `public_key`, then the task must be the one named, then
+/// the assignment must still be open; a proof (unlike a failure report) is still taken after
+/// the assignment timed out.
+pub fn check_proof_submission(
+    pt: &ProverTask,
+    public_key: &str,
+    task: (TaskType, B256),
+) -> std::result::Result<(), FailureRefused> {
+    check_held(
+        (Some(public_key), Some(task)),
+        (&pt.prover_public_key, pt.task_type, pt.task_id),
+        (pt.proving_status, pt.failure_type),
+        true,
+    )
+}
+
+/// The checks both submissions share: what the submitter says (its key, the task), against
+/// whose assignment of which task it is and the assignment's (status, failure type).
+fn check_held(
+    (public_key, task): (Option<&str>, Option<(TaskType, B256)>),
+    (holder, task_type, task_id): (&str, TaskType, B256),
+    (status, failure_type): (ProverTaskStatus, ProverTaskFailureType),
+    timed_out_ok: bool,
+) -> std::result::Result<(), FailureRefused> {
+    if public_key.is_some_and(|k| k != holder) {
         return Err(FailureRefused::UnknownAssignment);
     }
-    if req
-        .task
-        .is_some_and(|(tt, id)| (tt, id) != (pt.task_type, pt.task_id))
-    {
+    if task.is_some_and(|named| named != (task_type, task_id)) {
         return Err(FailureRefused::OtherTask);
     }
-    if closed {
+    let timed_out =
+        status == ProverTaskStatus::ProofInvalid && failure_type == ProverTaskFailureType::Timeout;
+    if status != ProverTaskStatus::Assigned && !(timed_out_ok && timed_out) {
         return Err(FailureRefused::NotAssigned {
-            status: ProverTaskStatus::ProofInvalid,
-            failure_type: req.failure,
+            status,
+            failure_type,
         });
     }
-    if pt.proving_status != ProverTaskStatus::Assigned {
-        return Err(FailureRefused::NotAssigned {
-            status: pt.proving_status,
-            failure_type: pt.failure_type,
-        });
-    }
-    Ok(pt)
+    Ok(())
 }
 
 /// The live prover tasks of `reqs`, locked in uuid order.
@@ -259,21 +288,16 @@ async fn lock_assignments(
     conn: &mut Conn<'_>,
     reqs: &[FailureRequest],
 ) -> Result<HashMap<Uuid, Held>> {
-    let uuids: Vec<Uuid> = reqs
-        .iter()
-        .map(|r| r.uuid)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    let uuids: HashSet<Uuid> = reqs.iter().map(|r| r.uuid).collect();
+    let (listed, args) = conn
+        .backend()
+        .any_of("uuid", 1, List::Uuid(uuids.into_iter().collect()));
     let sql = format!(
         "SELECT uuid, prover_public_key, task_id, task_type, proving_status, failure_type \
-         FROM prover_task WHERE uuid IN ({}) AND deleted_at IS NULL ORDER BY uuid{}",
-        placeholders(1, uuids.len()),
+         FROM prover_task WHERE {listed} AND deleted_at IS NULL ORDER BY uuid{}",
         conn.for_update()
     );
-    let rows: Vec<(Uuid, Held)> = conn
-        .fetch_all(&sql, uuids.into_iter().map(IntoArg::into_arg).collect())
-        .await?;
+    let rows: Vec<(Uuid, Held)> = conn.fetch_all(&sql, args).await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -283,16 +307,14 @@ async fn lock_tasks(
     t: &Table,
     hashes: &[B256],
 ) -> Result<HashMap<B256, ProvingStatus>> {
+    let (listed, args) = conn.backend().any_of("hash", 1, List::hashes(hashes));
     let sql = format!(
-        "SELECT hash, proving_status FROM {} WHERE hash IN ({}) AND deleted_at IS NULL \
+        "SELECT hash, proving_status FROM {} WHERE {listed} AND deleted_at IS NULL \
          ORDER BY hash{}",
         t.name,
-        placeholders(1, hashes.len()),
         conn.for_update()
     );
-    let rows: Vec<HashStatus> = conn
-        .fetch_all(&sql, hashes.iter().map(IntoArg::into_arg).collect())
-        .await?;
+    let rows: Vec<HashStatus> = conn.fetch_all(&sql, args).await?;
     Ok(rows.into_iter().map(|r| (r.0, r.1)).collect())
 }
 
@@ -324,12 +346,14 @@ async fn close_assignments<'a>(
     }
     for (failure, uuids) in by_failure.into_values() {
         let mut a = args![ProverTaskStatus::ProofInvalid, failure, at];
-        let list = placeholders(a.len() + 1, uuids.len());
-        a.extend(uuids.into_iter().map(IntoArg::into_arg));
+        let (listed, list_args) = conn
+            .backend()
+            .any_of("uuid", a.len() + 1, List::Uuid(uuids));
+        a.extend(list_args);
         conn.execute(
             &format!(
                 "UPDATE prover_task SET proving_status = $1, failure_type = $2, updated_at = $3 \
-                 WHERE uuid IN ({list})"
+                 WHERE {listed}"
             ),
             a,
         )
@@ -361,14 +385,16 @@ async fn release_attempts(
             ProvingStatus::Verified,
             at
         ];
-        let list = placeholders(a.len() + 1, hashes.len());
-        a.extend(hashes.iter().map(IntoArg::into_arg));
+        let (listed, list_args) = conn
+            .backend()
+            .any_of("hash", a.len() + 1, List::hashes(&hashes));
+        a.extend(list_args);
         let sql = format!(
             "UPDATE {} SET active_attempts = CASE WHEN active_attempts > $1 \
              THEN active_attempts - $1 ELSE 0 END, \
              proving_status = CASE WHEN total_attempts >= $2 AND active_attempts <= $1 \
              AND proving_status NOT IN ($3, $4) THEN $3 ELSE proving_status END, \
-             updated_at = $5 WHERE deleted_at IS NULL AND hash IN ({list}) \
+             updated_at = $5 WHERE deleted_at IS NULL AND {listed} \
              RETURNING hash, proving_status",
             t.name
         );
@@ -389,27 +415,28 @@ async fn fail_in_one_statement(
     session_attempts: u8,
     at: NaiveDateTime,
 ) -> Result<Vec<FailureResult>> {
-    let mut args: Vec<Arg> = args![at];
-    let mut rows = Vec::new();
-    for (slot, r) in reqs.iter().enumerate() {
-        let n = args.len();
-        let casts = [
-            "::bigint", "::uuid", "::text", "::bigint", "::text", "::bigint",
-        ];
-        let values: Vec<String> = (0..6)
-            .map(|i| format!("${}{}", n + 1 + i, if slot == 0 { casts[i] } else { "" }))
-            .collect();
-        rows.push(format!("({})", values.join(", ")));
-        args.extend(args![
-            slot as i64,
-            r.uuid,
-            r.prover_public_key.clone(),
-            r.task.map(|(t, _)| i64::from(t.as_i16())),
-            r.task.map(|(_, id)| id),
-            r.failure
-        ]);
-    }
-    let sql = one_statement_sql(&rows.join(", "), session_attempts);
+    let args = args![
+        at,
+        List::Int((0..reqs.len()).map(|slot| Some(slot as i64)).collect()),
+        List::Uuid(reqs.iter().map(|r| r.uuid).collect()),
+        List::Text(reqs.iter().map(|r| r.prover_public_key.clone()).collect()),
+        List::Int(
+            reqs.iter()
+                .map(|r| r.task.map(|(t, _)| t.as_i16().into()))
+                .collect()
+        ),
+        List::Text(
+            reqs.iter()
+                .map(|r| r.task.map(|(_, id)| hash_to_text(&id)))
+                .collect()
+        ),
+        List::Int(
+            reqs.iter()
+                .map(|r| Some(r.failure.as_i16().into()))
+                .collect()
+        )
+    ];
+    let sql = one_statement_sql(session_attempts);
     let found: Vec<(usize, Option<Held>, bool, bool, bool)> = conn.fetch_all(&sql, args).await?;
     let mut out: Vec<FailureResult> = vec![Err(FailureRefused::UnknownAssignment); reqs.len()];
     for (slot, pt, task_live, closed, failed) in found {
@@ -437,9 +464,9 @@ async fn fail_in_one_statement(
     Ok(out)
 }
 
-/// The statement of [`fail_in_one_statement`] over the request rows `values` (slot, uuid,
-/// public key, task type, task id, failure; `$1` is now).
-fn one_statement_sql(values: &str, session_attempts: u8) -> String {
+/// The statement of [`fail_in_one_statement`]: `$1` is now, `$2..$7` the requests as arrays
+/// (slot, uuid, public key, task type, task id, failure), one statement text for any batch.
+fn one_statement_sql(session_attempts: u8) -> String {
     let assigned = ProverTaskStatus::Assigned.as_i16();
     let invalid = ProverTaskStatus::ProofInvalid.as_i16();
     let (failed, verified) = (
@@ -447,7 +474,9 @@ fn one_statement_sql(values: &str, session_attempts: u8) -> String {
         ProvingStatus::Verified.as_i16(),
     );
     let mut ctes = vec![
-        format!("req (slot, uuid, pk, task_type, task_id, failure) AS (VALUES {values})"),
+        "req (slot, uuid, pk, task_type, task_id, failure) AS (SELECT * FROM unnest($2::bigint[], \
+         $3::uuid[], $4::text[], $5::bigint[], $6::text[], $7::bigint[]))"
+            .to_string(),
         "pt AS (SELECT p.uuid, p.prover_public_key, p.task_id, p.task_type, p.proving_status, \
          p.failure_type FROM prover_task p WHERE p.uuid IN (SELECT uuid FROM req) \
          AND p.deleted_at IS NULL ORDER BY p.uuid FOR UPDATE)"
@@ -521,5 +550,82 @@ impl FromDbRow for (usize, Option<Held>, bool, bool, bool) {
             row.int("closed")? != 0,
             row.int("failed")? != 0,
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "02ab";
+
+    fn held(status: ProverTaskStatus, failure_type: ProverTaskFailureType) -> Held {
+        Held {
+            prover_public_key: KEY.into(),
+            task_id: B256::repeat_byte(1),
+            task_type: TaskType::Chunk,
+            proving_status: status,
+            failure_type,
+        }
+    }
+
+    fn report(key: &str, task: (TaskType, B256)) -> FailureRequest {
+        FailureRequest {
+            uuid: Uuid::nil(),
+            failure: ProverTaskFailureType::SubmitStatusNotOk,
+            prover_public_key: Some(key.into()),
+            task: Some(task),
+        }
+    }
+
+    #[test]
+    fn owner_then_task_then_state_and_only_proofs_pass_a_timeout() {
+        use ProverTaskFailureType as F;
+        use ProverTaskStatus as S;
+        let ours = (TaskType::Chunk, B256::repeat_byte(1));
+        let other = (TaskType::Batch, B256::repeat_byte(1));
+        let open = held(S::Assigned, F::Undefined);
+        let timed_out = held(S::ProofInvalid, F::Timeout);
+        let valid = held(S::ProofValid, F::Undefined);
+        // Another prover's assignment is unknown to it, whatever task it names.
+        let r = check(&report("03cd", other), &valid, false);
+        assert_eq!(r.err(), Some(FailureRefused::UnknownAssignment));
+        assert_eq!(
+            check(&report(KEY, other), &valid, false).err(),
+            Some(FailureRefused::OtherTask)
+        );
+        assert!(check(&report(KEY, ours), &open, false).is_ok());
+        let already = FailureRefused::NotAssigned {
+            status: S::ProofInvalid,
+            failure_type: F::SubmitStatusNotOk,
+        };
+        assert_eq!(check(&report(KEY, ours), &open, true).err(), Some(already));
+        let late = FailureRefused::NotAssigned {
+            status: S::ProofInvalid,
+            failure_type: F::Timeout,
+        };
+        assert_eq!(
+            check(&report(KEY, ours), &timed_out, false).err(),
+            Some(late)
+        );
+        // The proof path: the same order, and a timed-out assignment still takes a proof.
+        let as_proof = |h: &Held| {
+            let claim = (Some(KEY), Some(ours));
+            check_held(
+                claim,
+                (&h.prover_public_key, h.task_type, h.task_id),
+                (h.proving_status, h.failure_type),
+                true,
+            )
+        };
+        assert!(as_proof(&timed_out).is_ok());
+        assert!(as_proof(&open).is_ok());
+        assert!(matches!(
+            as_proof(&valid),
+            Err(FailureRefused::NotAssigned {
+                status: S::ProofValid,
+                ..
+            })
+        ));
     }
 }

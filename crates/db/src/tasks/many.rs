@@ -4,18 +4,21 @@
 
 use std::collections::HashSet;
 
+use chrono::NaiveDateTime;
 use rollproof_primitives::{ProverTaskFailureType, ProverTaskStatus, ProvingStatus, B256};
+use uuid::Uuid;
 
 use super::{claim_conditions, Assignment, ClaimRequest, Claimed};
 use crate::{
-    conn::{args, Arg, Conn, DbRow, FromDbRow},
+    conn::{args, placeholders, Arg, Conn, DbRow, FromDbRow, IntoArg, List},
     db::{now, Executor},
     error::{Error, Result},
     prover_task::{
-        insert_values, newest_task_ids_subquery, placeholders, ProverTask,
-        COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
+        insert_values, newest_task_ids_sql, newest_task_ids_subquery, ProverIdentity, ProverTask,
+        TaskIdRow, COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
     },
     proving::{table, Table},
+    Backend,
 };
 
 impl ClaimRequest {
@@ -71,19 +74,14 @@ pub async fn claim_many<'c>(
         tx.commit().await?;
         return Ok(vec![None; reqs.len()]);
     }
-    let claimed: Vec<Claimed> = conn
-        .fetch_all(&update_sql(t, picked.len()), {
-            let mut a = args![at];
-            a.extend(picked.iter().map(|h| crate::conn::IntoArg::into_arg(*h)));
-            a
-        })
-        .await?;
+    let (sql, update_args) = update_sql(&conn, t, at, &picked);
+    let claimed: Vec<Claimed> = conn.fetch_all(&sql, update_args).await?;
     let assigned: Vec<(usize, B256)> = picks
         .iter()
         .enumerate()
         .filter_map(|(i, c)| c.map(|c| (i, candidates[c])))
         .collect();
-    let (sql, insert_args) = insert_sql(reqs, &assigned, at, &metadata);
+    let (sql, insert_args) = insert_sql(&conn, reqs, &assigned, at, &metadata);
     let rows: Vec<ProverTask> = conn.fetch_all(&sql, insert_args).await?;
     tx.commit().await?;
     let mut out = vec![None; reqs.len()];
@@ -112,31 +110,57 @@ pub async fn claim_many<'c>(
 }
 
 /// Per request, the tasks its prover must not get: its request's list, its last
-/// `exclude_recent_failures` failed attempts and the tasks it holds; one statement for all.
+/// `exclude_recent_failures` failed attempts and the tasks it holds. PostgreSQL: one statement
+/// for the batch; SQLite: a statement per request and kind (in-process, no round trips).
 async fn exclusions(conn: &mut Conn<'_>, reqs: &[ClaimRequest]) -> Result<Vec<HashSet<B256>>> {
-    let mut parts = Vec::new();
-    let mut args: Vec<Arg> = Vec::new();
-    for (i, req) in reqs.iter().enumerate() {
-        for (status, limit) in req.excluded_assignments() {
-            let (sql, a) = newest_task_ids_subquery(
-                args.len() + 1,
-                &req.prover.public_key,
-                req.task_type,
-                status,
-                limit,
-            );
-            parts.push(format!(
-                "SELECT {i} AS slot, task_id FROM ({sql}) AS x{}",
-                parts.len()
-            ));
-            args.extend(a);
-        }
-    }
-    let rows: Vec<SlotTask> = conn.fetch_all(&parts.join(" UNION ALL "), args).await?;
     let mut out: Vec<HashSet<B256>> = reqs
         .iter()
         .map(|r| r.exclude_task_ids.iter().copied().collect())
         .collect();
+    let wanted = reqs.iter().enumerate().flat_map(|(slot, req)| {
+        req.excluded_assignments()
+            .into_iter()
+            .map(move |(status, limit)| (slot, req, status, limit))
+    });
+    let rows: Vec<SlotTask> = match conn.backend() {
+        Backend::Postgres => {
+            let (mut slots, mut keys, mut statuses, mut limits) = (vec![], vec![], vec![], vec![]);
+            for (slot, req, status, limit) in wanted {
+                slots.push(Some(slot as i64));
+                keys.push(Some(req.prover.public_key.clone()));
+                statuses.push(Some(i64::from(status.as_i16())));
+                limits.push(Some(i64::from(limit)));
+            }
+            let newest = newest_task_ids_sql("r.pk", "$5", "r.status", "r.lim");
+            let sql = format!(
+                "SELECT r.slot, x.task_id FROM unnest($1::bigint[], $2::text[], $3::bigint[], \
+                 $4::bigint[]) AS r (slot, pk, status, lim) CROSS JOIN LATERAL ({newest}) AS x"
+            );
+            let args = args![
+                List::Int(slots),
+                List::Text(keys),
+                List::Int(statuses),
+                List::Int(limits),
+                reqs[0].task_type
+            ];
+            conn.fetch_all(&sql, args).await?
+        }
+        Backend::Sqlite => {
+            let mut rows = Vec::new();
+            for (slot, req, status, limit) in wanted {
+                let (sql, args) = newest_task_ids_subquery(
+                    1,
+                    &req.prover.public_key,
+                    req.task_type,
+                    status,
+                    limit,
+                );
+                let ids: Vec<TaskIdRow> = conn.fetch_all(&sql, args).await?;
+                rows.extend(ids.into_iter().map(|id| SlotTask(slot, id.0)));
+            }
+            rows
+        }
+    };
     for SlotTask(slot, task_id) in rows {
         if let Some(set) = out.get_mut(slot) {
             set.insert(task_id);
@@ -160,10 +184,10 @@ async fn candidates(
     conn: &mut Conn<'_>,
     req: &ClaimRequest,
     t: &Table,
-    at: chrono::NaiveDateTime,
+    at: NaiveDateTime,
     limit: usize,
 ) -> Result<Vec<B256>> {
-    let (conditions, args) = claim_conditions(req, t, at, false)?;
+    let (conditions, args) = claim_conditions(req, t, at, false, conn.backend())?;
     let lock = conn.skip_locked();
     let mut found = Vec::new();
     for status in [ProvingStatus::Assigned, ProvingStatus::Unassigned] {
@@ -171,12 +195,14 @@ async fn candidates(
             break;
         }
         let sql = format!(
-            "SELECT hash FROM {name} WHERE {conditions} ORDER BY \"index\" LIMIT {n}{lock}",
+            "SELECT hash FROM {name} WHERE {conditions} ORDER BY \"index\" LIMIT ${n}{lock}",
             name = t.name,
             conditions = conditions.replace("<status>", &status.as_i16().to_string()),
-            n = limit - found.len(),
+            n = args.len() + 1,
         );
-        let rows: Vec<Hash> = conn.fetch_all(&sql, args.clone()).await?;
+        let mut a = args.clone();
+        a.push(((limit - found.len()) as i64).into_arg());
+        let rows: Vec<Hash> = conn.fetch_all(&sql, a).await?;
         found.extend(rows.into_iter().map(|h| h.0));
     }
     Ok(found)
@@ -207,32 +233,69 @@ fn pick(candidates: &[B256], excluded: &[HashSet<B256>]) -> Vec<Option<usize>> {
         .collect()
 }
 
-/// The UPDATE counting one attempt on each of `n` rows (hashes `$2..`, `$1` now).
-fn update_sql(t: &Table, n: usize) -> String {
-    format!(
+/// The UPDATE counting one attempt on each of the rows `hashes`, with its arguments.
+fn update_sql(
+    conn: &Conn<'_>,
+    t: &Table,
+    at: NaiveDateTime,
+    hashes: &[B256],
+) -> (String, Vec<Arg>) {
+    let (listed, list_args) = conn.backend().any_of("hash", 2, List::hashes(hashes));
+    let sql = format!(
         "UPDATE {name} SET proving_status = {assigned}, total_attempts = total_attempts + 1, \
          active_attempts = active_attempts + 1, prover_assigned_at = $1, updated_at = $1 \
-         WHERE deleted_at IS NULL AND hash IN ({list}) \
+         WHERE deleted_at IS NULL AND {listed} \
          RETURNING hash, \"index\", total_attempts, active_attempts",
         name = t.name,
         assigned = ProvingStatus::Assigned.as_i16(),
-        list = placeholders(2, n),
-    )
+    );
+    let mut args = args![at];
+    args.extend(list_args);
+    (sql, args)
 }
 
 /// The INSERT of the assignments' prover tasks (request `i` gets task `hash`), with the
-/// metadata of the tasks that `metadata` knows.
+/// metadata of the tasks that `metadata` knows. PostgreSQL: the rows as arrays (one statement
+/// text for any batch); SQLite: a `VALUES` row each.
 fn insert_sql(
+    conn: &Conn<'_>,
     reqs: &[ClaimRequest],
     assigned: &[(usize, B256)],
-    at: chrono::NaiveDateTime,
+    at: NaiveDateTime,
     metadata: &impl Fn(B256) -> Option<Vec<u8>>,
 ) -> (String, Vec<Arg>) {
+    let task_type = reqs[0].task_type;
+    if conn.backend() == Backend::Postgres {
+        let provers = || assigned.iter().map(|&(i, _)| &reqs[i].prover);
+        let text = |f: fn(&ProverIdentity) -> &String| {
+            List::Text(provers().map(|p| Some(f(p).clone())).collect())
+        };
+        let args = args![
+            task_type,
+            at,
+            ProverTaskStatus::Assigned,
+            ProverTaskFailureType::Undefined,
+            List::Uuid(assigned.iter().map(|_| Uuid::new_v4()).collect()),
+            text(|p| &p.public_key),
+            text(|p| &p.name),
+            text(|p| &p.version),
+            List::hashes(assigned.iter().map(|(_, h)| h)),
+            List::Bytes(assigned.iter().map(|&(_, h)| metadata(h)).collect())
+        ];
+        let sql = format!(
+            "INSERT INTO prover_task ({INSERT_COLUMNS}, metadata) \
+             SELECT r.uuid, r.pk, r.name, r.version, $1, $2, $2, $2, $3, $4, r.task_id, \
+             r.metadata FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], \
+             $9::text[], $10::bytea[]) AS r (uuid, pk, name, version, task_id, metadata) \
+             RETURNING {PROVER_TASK_COLUMNS}"
+        );
+        return (sql, args);
+    }
     let mut rows = Vec::new();
     let mut args: Vec<Arg> = Vec::new();
     for &(i, hash) in assigned {
         let req = &reqs[i];
-        let (values, a) = insert_values(args.len() + 1, &req.prover, req.task_type, at);
+        let (values, a) = insert_values(args.len() + 1, &req.prover, task_type, at);
         args.extend(a);
         let rest = placeholders(args.len() + 1, 4);
         args.extend(args![
