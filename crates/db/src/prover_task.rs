@@ -132,19 +132,17 @@ pub(crate) async fn insert_row(
 pub(crate) const INSERT_COLUMNS: &str = "uuid, prover_public_key, prover_name, prover_version, \
     task_type, assigned_at, created_at, updated_at, proving_status, failure_type, task_id";
 
-/// The first seven values of [`INSERT_COLUMNS`] (a fresh uuid, the prover, the task type and
-/// `at` three times) as placeholders numbered from `$first`, with their arguments.
+/// The first eight values of [`INSERT_COLUMNS`] (a fresh uuid, the prover's key, name and
+/// version, the task type and `at` three times) as placeholders numbered from `$first`, with
+/// their arguments.
 pub(crate) fn insert_values(
     first: usize,
     prover: &ProverIdentity,
     task_type: TaskType,
     at: NaiveDateTime,
 ) -> (String, Vec<Arg>) {
-    let at_placeholder = format!("${}", first + 5);
-    let values = format!(
-        "{}, {at_placeholder}, {at_placeholder}, {at_placeholder}",
-        placeholders(first, 5)
-    );
+    let p = |i: usize| format!("${}", first + i);
+    let values = insert_exprs(&p(0), &p(1), &p(2), &p(3), &p(4), &p(5));
     let args = args![
         Uuid::new_v4(),
         &prover.public_key,
@@ -154,6 +152,20 @@ pub(crate) fn insert_values(
         at
     ];
     (values, args)
+}
+
+/// The first eight values of [`INSERT_COLUMNS`] over SQL expressions (placeholders, or the
+/// columns of a batch's rows) for the uuid, the prover's key, name and version, the task type
+/// and the time (written as `assigned_at`, `created_at` and `updated_at`).
+pub(crate) fn insert_exprs(
+    uuid: &str,
+    public_key: &str,
+    name: &str,
+    version: &str,
+    task_type: &str,
+    at: &str,
+) -> String {
+    format!("{uuid}, {public_key}, {name}, {version}, {task_type}, {at}, {at}, {at}")
 }
 
 /// The prover task with this uuid (live rows only).

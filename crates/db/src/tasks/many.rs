@@ -14,8 +14,8 @@ use crate::{
     db::{now, Executor},
     error::{Error, Result},
     prover_task::{
-        insert_values, newest_task_ids_sql, newest_task_ids_subquery, ProverIdentity, ProverTask,
-        TaskIdRow, COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
+        insert_exprs, insert_values, newest_task_ids_sql, newest_task_ids_subquery, ProverIdentity,
+        ProverTask, TaskIdRow, COLUMNS as PROVER_TASK_COLUMNS, INSERT_COLUMNS,
     },
     proving::{table, Table},
     Backend,
@@ -282,10 +282,10 @@ fn insert_sql(
             List::hashes(assigned.iter().map(|(_, h)| h)),
             List::Bytes(assigned.iter().map(|&(_, h)| metadata(h)).collect())
         ];
+        let values = insert_exprs("r.uuid", "r.pk", "r.name", "r.version", "$1", "$2");
         let sql = format!(
             "INSERT INTO prover_task ({INSERT_COLUMNS}, metadata) \
-             SELECT r.uuid, r.pk, r.name, r.version, $1, $2, $2, $2, $3, $4, r.task_id, \
-             r.metadata FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], \
+             SELECT {values}, $3, $4, r.task_id, r.metadata FROM unnest($5::uuid[], $6::text[], $7::text[], $8::text[], \
              $9::text[], $10::bytea[]) AS r (uuid, pk, name, version, task_id, metadata) \
              RETURNING {PROVER_TASK_COLUMNS}"
         );
